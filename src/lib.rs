@@ -1,0 +1,10 @@
+//! `remediate`: take remediation actions on risky user accounts in every identity system
+//! an organisation runs. The binary is a thin shell over this library so that tests can
+//! run commands in-process as well as spawn the binary.
+
+pub mod config;
+pub mod error;
+pub mod fsutil;
+pub mod model;
+pub mod providers;
+pub mod secret;

@@ -120,6 +120,23 @@ pub struct EntraConfig {
     pub graph_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_url: Option<String>,
+    /// Signature of the certificate's client assertion: `ps256` (with `x5t#S256`, what the
+    /// current Entra docs ask for) or `rs256` (with SHA-1 `x5t`, the older form).
+    #[serde(default, skip_serializing_if = "is_default_alg")]
+    pub assertion_alg: AssertionAlg,
+}
+
+/// How an Entra certificate credential signs its client assertion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AssertionAlg {
+    #[default]
+    Ps256,
+    Rs256,
+}
+
+fn is_default_alg(a: &AssertionAlg) -> bool {
+    *a == AssertionAlg::default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,1470 @@
+//! The Entra ID provider: every action through Microsoft Graph v1.0, app-only.
+//!
+//! This file is the `Provider` implementation: resolving users, reading their state, and
+//! each action with its before-state for undo. HTTP, retries, throttling and `$batch` live
+//! in `client`, tokens in `auth`, URL and OData encoding in `encode`, the permission table
+//! in `permissions`. The calls and their quirks are in api-contracts §1 (sources cited at
+//! each use).
+
+pub mod auth;
+pub mod client;
+pub mod encode;
+pub mod password;
+pub mod permissions;
+pub mod throttle;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures::future::join_all;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::config::{CommonSettings, EntraConfig, ProviderConfig, TenantProfile};
+use crate::error::{Error, ProviderError};
+use crate::model::{Action, ErrorKind};
+use crate::secret::Secret;
+
+use super::{ApplyContext, Check, Mode, Outcome, Provider, ProviderKind, UserRef, UserState};
+use auth::{Credential, Endpoints, TokenSource};
+use client::{Client, GraphRequest, GraphResponse, Tuning};
+use encode::{eq_filter, is_guid, query, shown, user_path};
+use permissions::Need;
+
+pub use client::StatsSnapshot;
+
+/// Role template id of Global Administrator (learn.microsoft.com/entra/identity/
+/// role-based-access-control/permissions-reference).
+pub const GLOBAL_ADMIN_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Built-in authentication strength "Phishing-resistant MFA"
+/// (learn.microsoft.com/graph/api/authenticationstrengthroot-list-policies).
+pub const PHISHING_RESISTANT_STRENGTH: &str = "00000000-0000-0000-0000-000000000004";
+pub const MFA_POLICY_NAME: &str = "remediate: require MFA";
+pub const PHISHING_RESISTANT_POLICY_NAME: &str = "remediate: require phishing-resistant MFA";
+
+/// User properties read on resolve: the default set lacks all of these
+/// (learn.microsoft.com/graph/api/user-get, "Default properties").
+const USER_SELECT: &str = "id,userPrincipalName,displayName,mail,accountEnabled,userType,onPremisesSyncEnabled,\
+                           onPremisesSamAccountName,signInSessionsValidFromDateTime";
+const GROUP_SELECT: &str = "id,displayName,groupTypes,membershipRule,onPremisesSyncEnabled,mailEnabled,\
+                            securityEnabled,isAssignableToRole";
+/// How long the list of Global Administrator assignments is reused.
+const GA_CACHE: Duration = Duration::from_secs(30);
+
+/// The Entra provider for one tenant.
+pub struct Entra {
+    tenant: String,
+    tenant_id: String,
+    common: CommonSettings,
+    endpoints: Endpoints,
+    client: Client,
+    /// Users read by `resolve`, taken by the `state` call that follows.
+    users: Mutex<HashMap<String, Value>>,
+    ga: tokio::sync::Mutex<Option<(Instant, Arc<Vec<Value>>)>>,
+    groups: tokio::sync::Mutex<HashMap<String, Group>>,
+    roles: tokio::sync::Mutex<HashMap<String, RoleDef>>,
+    /// The conditional access policy of each strength (`true` = phishing-resistant), once
+    /// found or created.
+    policies: tokio::sync::Mutex<HashMap<bool, Policy>>,
+    protected_ids: tokio::sync::OnceCell<(Vec<String>, Vec<String>)>,
+}
+
+impl std::fmt::Debug for Entra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entra").field("tenant", &self.tenant).field("endpoints", &self.endpoints).finish_non_exhaustive()
+    }
+}
+
+/// A group as far as membership changes care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Group {
+    id: String,
+    name: String,
+    dynamic: bool,
+    synced: bool,
+    mail_enabled_security_or_list: bool,
+    role_assignable: bool,
+}
+
+impl Group {
+    fn from_json(v: &Value) -> Group {
+        let types: Vec<&str> =
+            v["groupTypes"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let mail = v["mailEnabled"].as_bool() == Some(true);
+        Group {
+            id: v["id"].as_str().unwrap_or_default().to_string(),
+            name: v["displayName"].as_str().unwrap_or_default().to_string(),
+            dynamic: types.contains(&"DynamicMembership") || v["membershipRule"].as_str().is_some_and(|r| !r.is_empty()),
+            synced: v["onPremisesSyncEnabled"].as_bool() == Some(true),
+            mail_enabled_security_or_list: mail
+                && (v["securityEnabled"].as_bool() == Some(true) || !types.contains(&"Unified")),
+            role_assignable: v["isAssignableToRole"].as_bool() == Some(true),
+        }
+    }
+
+    /// Why Graph cannot change this group's members, if it cannot (api-contracts §1.8).
+    fn cannot_change(&self) -> Option<&'static str> {
+        if self.dynamic {
+            // "You can't remove a member from groups with dynamic memberships."
+            // (learn.microsoft.com/graph/api/group-delete-members)
+            Some("dynamic membership: change the rule or the user's attributes instead")
+        } else if self.synced {
+            // Membership is mastered on-premises; cloud writes fail (microsoft-graph-docs #7301).
+            Some("synced from on-premises AD: change it on the `ad` tenant")
+        } else if self.mail_enabled_security_or_list {
+            // "Cannot Update a mail-enabled security groups and or distribution list."
+            // (microsoft-graph-docs #14827): Exchange Online owns these.
+            Some("mail-enabled security group or distribution list: change it in Exchange Online")
+        } else {
+            None
+        }
+    }
+
+    fn as_json(&self) -> Value {
+        json!({"id": self.id, "displayName": self.name})
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RoleDef {
+    id: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Policy {
+    id: String,
+    #[serde(rename = "displayName")]
+    name: String,
+    state: String,
+    created: bool,
+}
+
+/// An active role assignment as recorded for `restore-roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActiveRole {
+    #[serde(default)]
+    id: String,
+    role_definition_id: String,
+    #[serde(default)]
+    role_name: Option<String>,
+    #[serde(default)]
+    directory_scope_id: Option<String>,
+    #[serde(default)]
+    app_scope_id: Option<String>,
+}
+
+/// A PIM eligible assignment as recorded for `restore-roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EligibleRole {
+    role_definition_id: String,
+    #[serde(default)]
+    role_name: Option<String>,
+    #[serde(default)]
+    directory_scope_id: Option<String>,
+    #[serde(default)]
+    app_scope_id: Option<String>,
+    #[serde(default)]
+    end_date_time: Option<String>,
+}
+
+/// The before-state of `remove-roles`: everything `restore-roles` needs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct RolesBefore {
+    #[serde(default)]
+    active: Vec<ActiveRole>,
+    #[serde(default)]
+    eligible: Vec<EligibleRole>,
+}
+
+/// Which configured group an action uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Configured {
+    Restricted,
+    Mfa,
+    PhishingResistant,
+}
+
+impl Configured {
+    fn setting(self) -> &'static str {
+        match self {
+            Configured::Restricted => "restricted_group",
+            Configured::Mfa => "mfa_group",
+            Configured::PhishingResistant => "phishing_resistant_mfa_group",
+        }
+    }
+    fn flag(self) -> &'static str {
+        match self {
+            Configured::Restricted => "--restricted-group",
+            Configured::Mfa => "--mfa-group",
+            Configured::PhishingResistant => "--phishing-resistant-mfa-group",
+        }
+    }
+}
+
+/// Result of one membership write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Membership {
+    Changed,
+    Unchanged,
+}
+
+impl Entra {
+    /// Build from a profile, looking up the credential: the certificate file when one is
+    /// configured, else the client secret (env `REMEDIATE_SECRET_<TENANT>`, then keyring).
+    pub fn from_profile(profile: &TenantProfile) -> Result<Entra, Error> {
+        let cfg = entra_config(profile)?;
+        let credential = match &cfg.certificate {
+            Some(path) => Credential::Certificate(Box::new(
+                auth::load_certificate(path, cfg.assertion_alg).map_err(|e| Error::Profile {
+                    tenant: profile.name.clone(),
+                    message: e.message,
+                    hint: Some(e.hint),
+                })?,
+            )),
+            None => Credential::Secret(crate::secret::lookup(&profile.name)?.0),
+        };
+        Entra::new(profile, credential, Tuning::default())
+    }
+
+    /// Build with a credential in hand (tests, the benchmark).
+    pub fn new(profile: &TenantProfile, credential: Credential, tuning: Tuning) -> Result<Entra, Error> {
+        let cfg = entra_config(profile)?;
+        let profile_err = |message: String, hint: Option<String>| Error::Profile {
+            tenant: profile.name.clone(),
+            message,
+            hint,
+        };
+        if cfg.tenant_id.trim().is_empty() || cfg.client_id.trim().is_empty() {
+            return Err(profile_err("`tenant_id` and `client_id` are required".into(), None));
+        }
+        let endpoints = Endpoints::new(cfg).map_err(|m| profile_err(m, None))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("remediate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| profile_err(format!("cannot set up HTTPS: {e}"), None))?;
+        let tokens =
+            TokenSource::new(http.clone(), endpoints.clone(), cfg.tenant_id.clone(), cfg.client_id.clone(), credential);
+        let client = Client::new(http, endpoints.graph_v1(), tokens, tuning);
+        Ok(Entra {
+            tenant: profile.name.clone(),
+            tenant_id: cfg.tenant_id.clone(),
+            common: profile.common.clone(),
+            endpoints,
+            client,
+            users: Mutex::new(HashMap::new()),
+            ga: tokio::sync::Mutex::new(None),
+            groups: tokio::sync::Mutex::new(HashMap::new()),
+            roles: tokio::sync::Mutex::new(HashMap::new()),
+            policies: tokio::sync::Mutex::new(HashMap::new()),
+            protected_ids: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// HTTP counters (requests, `$batch` requests, 429s, retries).
+    pub fn stats(&self) -> StatsSnapshot {
+        self.client.stats()
+    }
+
+    /// The write rate the adaptive limiter settled on, if it had to limit.
+    pub fn learned_write_rate(&self) -> Option<f64> {
+        self.client.throttle().snapshot().rate
+    }
+
+    // ---- errors -------------------------------------------------------------------
+
+    /// Classify a Graph error answer for `what` (e.g. "disable `alice@x`"); a 403 names
+    /// the permission `need` (or the Entra role, when the token already holds it).
+    async fn fail(&self, r: &GraphResponse, what: &str, action: Option<Action>, need: Need) -> ProviderError {
+        let e = r.error();
+        let kind = match r.status {
+            401 => ErrorKind::Authentication,
+            403 => ErrorKind::Permission,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::Throttled,
+            400 | 405 | 409 | 412 | 422 => ErrorKind::InvalidRequest,
+            s if s >= 500 => ErrorKind::Transient,
+            _ => ErrorKind::Provider,
+        };
+        let err = ProviderError::new(kind, format!("{what}: {e}")).with_request_id(e.request_id.clone());
+        match kind {
+            ErrorKind::Authentication => err.with_hint(format!(
+                "Graph rejected the app's token; check `tenant_id`, `client_id` and the credential of `{}` with \
+                 `remediate tenant test {}`",
+                self.tenant, self.tenant
+            )),
+            ErrorKind::Permission => {
+                let roles = self.client.tokens().token().await.ok().map(|t| t.roles.clone());
+                let action = action.unwrap_or(Action::Disable);
+                err.with_hint(permissions::denied_hint(action, need, roles.as_deref()))
+            }
+            _ => err,
+        }
+    }
+
+    // ---- users --------------------------------------------------------------------
+
+    async fn read_user(&self, key: &str) -> Result<Result<Value, GraphResponse>, ProviderError> {
+        self.client.get(&format!("{}{}", user_path(key), query(&[("$select", USER_SELECT)]))).await
+    }
+
+    fn user_ref(&self, v: &Value) -> Result<UserRef, ProviderError> {
+        let id = v["id"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| {
+            ProviderError::new(ErrorKind::Provider, "Graph returned a user without an `id`")
+        })?;
+        let name = v["userPrincipalName"].as_str().unwrap_or(id);
+        self.users.lock().expect("users lock").insert(id.to_string(), v.clone());
+        Ok(UserRef { id: id.to_string(), name: name.to_string() })
+    }
+
+    /// Enabled holders of an active Global Administrator assignment, by principal id.
+    async fn ga_assignments(&self, fresh: bool) -> Result<Arc<Vec<Value>>, ProviderError> {
+        let mut cache = self.ga.lock().await;
+        if !fresh
+            && let Some((at, list)) = cache.as_ref()
+            && at.elapsed() < GA_CACHE
+        {
+            return Ok(list.clone());
+        }
+        let path = format!(
+            "/roleManagement/directory/roleAssignments{}",
+            query(&[("$filter", &eq_filter("roleDefinitionId", GLOBAL_ADMIN_ROLE))])
+        );
+        let list = match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(v) => Arc::new(v),
+            Err(r) => {
+                return Err(self.fail(&r, "read the Global Administrator assignments", None, permissions::READ_ROLES).await);
+            }
+        };
+        *cache = Some((Instant::now(), list.clone()));
+        Ok(list)
+    }
+
+    async fn forget_ga(&self) {
+        *self.ga.lock().await = None;
+    }
+
+    // ---- groups -------------------------------------------------------------------
+
+    /// A group by object id or display name; the name goes into an escaped `$filter`.
+    async fn group(&self, key: &str, purpose: &str) -> Result<Group, ProviderError> {
+        let key = key.trim();
+        if let Some(g) = self.groups.lock().await.get(key) {
+            return Ok(g.clone());
+        }
+        let not_found = || {
+            ProviderError::not_found(format!("no group `{}` ({purpose}) in tenant `{}`", shown(key), self.tenant))
+                .with_hint("give the group's display name or object id; check it in the Entra admin center")
+        };
+        let g = if is_guid(key) {
+            match self.client.get(&format!("/groups/{key}{}", query(&[("$select", GROUP_SELECT)]))).await? {
+                Ok(v) => Group::from_json(&v),
+                Err(r) if r.status == 404 => return Err(not_found().with_request_id(r.error().request_id)),
+                Err(r) => return Err(self.fail(&r, &format!("read group `{key}`"), None, permissions::READ_GROUPS).await),
+            }
+        } else {
+            let path = format!("/groups{}", query(&[("$filter", &eq_filter("displayName", key)), ("$select", GROUP_SELECT)]));
+            let found = match self.client.get_all(&path, client::Lane::Read).await? {
+                Ok(v) => v,
+                Err(r) => {
+                    return Err(self
+                        .fail(&r, &format!("look up group `{}`", shown(key)), None, permissions::READ_GROUPS)
+                        .await);
+                }
+            };
+            match found.as_slice() {
+                [] => return Err(not_found()),
+                [one] => Group::from_json(one),
+                many => {
+                    let ids: Vec<&str> = many.iter().filter_map(|g| g["id"].as_str()).collect();
+                    return Err(ProviderError::new(
+                        ErrorKind::InvalidRequest,
+                        format!("`{}` names {} groups in tenant `{}`", shown(key), many.len(), self.tenant),
+                    )
+                    .with_hint(format!("give the object id of the one you mean: {}", ids.join(", "))));
+                }
+            }
+        };
+        let mut cache = self.groups.lock().await;
+        cache.insert(key.to_string(), g.clone());
+        cache.insert(g.id.clone(), g.clone());
+        Ok(g)
+    }
+
+    async fn configured_group(&self, which: Configured) -> Result<Group, ProviderError> {
+        let setting = match which {
+            Configured::Restricted => &self.common.restricted_group,
+            Configured::Mfa => &self.common.mfa_group,
+            Configured::PhishingResistant => &self.common.phishing_resistant_mfa_group,
+        };
+        let Some(key) = setting.as_deref().filter(|s| !s.trim().is_empty()) else {
+            return Err(ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("no `{}` is configured for tenant `{}`", which.setting(), self.tenant),
+            )
+            .with_hint(format!(
+                "set it with `remediate tenant add {} --provider entra ... {} GROUP` (a group's name or object id)",
+                self.tenant,
+                which.flag()
+            )));
+        };
+        let g = self.group(key, which.setting()).await?;
+        if let Some(why) = g.cannot_change() {
+            return Err(ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("the {} `{}` cannot take members from Graph ({why})", which.setting(), g.name),
+            )
+            .with_hint(format!("configure a static cloud security group as `{}`", which.setting())));
+        }
+        Ok(g)
+    }
+
+    /// The user's direct group memberships, every page.
+    async fn member_of(&self, user: &UserRef, action: Action) -> Result<Vec<Group>, ProviderError> {
+        // The cast segment returns groups only (no directory roles or administrative
+        // units); without $filter it needs no ConsistencyLevel (learn.microsoft.com/graph/
+        // api/user-list-memberof).
+        let path = format!("{}/memberOf/microsoft.graph.group{}", user_path(&user.id), query(&[("$select", GROUP_SELECT)]));
+        match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(v) => Ok(v.iter().map(Group::from_json).collect()),
+            Err(r) => Err(self
+                .fail(&r, &format!("list the groups of `{}`", shown(&user.name)), Some(action), permissions::READ_GROUPS)
+                .await),
+        }
+    }
+
+    /// `POST /groups/{gid}/members/$ref`. Already a member is no change: Graph answers 400
+    /// "One or more added object references already exist for the following modified
+    /// properties: 'members'." (api-contracts §1.8; the code is the generic
+    /// `Request_BadRequest`, so the message is what tells it apart).
+    async fn add_member(&self, g: &Group, user: &UserRef, action: Action) -> Result<(Membership, Option<String>), ProviderError> {
+        let r = self
+            .client
+            .send(GraphRequest::post(
+                format!("/groups/{}/members/$ref", g.id),
+                Some(json!({"@odata.id": self.endpoints.odata_id(&user.id)})),
+            ))
+            .await?;
+        if r.ok() {
+            return Ok((Membership::Changed, r.request_id));
+        }
+        if r.status == 400 && r.error().message.contains("already exist") {
+            // After an ambiguous failure, "already there" may be our own first try.
+            let m = if r.ambiguous { Membership::Changed } else { Membership::Unchanged };
+            return Ok((m, r.request_id));
+        }
+        Err(self
+            .fail(&r, &format!("add `{}` to group `{}`", shown(&user.name), g.name), Some(action), permissions::WRITE_MEMBERS)
+            .await)
+    }
+
+    /// `DELETE /groups/{gid}/members/{uid}/$ref`: always with `/$ref`, which removes the
+    /// membership; without it Graph deletes the member object itself, i.e. the user
+    /// (learn.microsoft.com/graph/api/group-delete-members, "Caution"). Not a member (404)
+    /// is no change.
+    async fn remove_member(&self, g: &Group, user: &UserRef, action: Action) -> Result<(Membership, Option<String>), ProviderError> {
+        let r = self.client.send(GraphRequest::delete(format!("/groups/{}/members/{}/$ref", g.id, user.id))).await?;
+        if r.ok() {
+            return Ok((Membership::Changed, r.request_id));
+        }
+        if r.status == 404 {
+            let m = if r.ambiguous { Membership::Changed } else { Membership::Unchanged };
+            return Ok((m, r.request_id));
+        }
+        Err(self
+            .fail(&r, &format!("remove `{}` from group `{}`", shown(&user.name), g.name), Some(action), permissions::WRITE_MEMBERS)
+            .await)
+    }
+
+    async fn is_member(&self, g: &Group, user: &UserRef, action: Action) -> Result<bool, ProviderError> {
+        Ok(self.member_of(user, action).await?.iter().any(|m| m.id == g.id))
+    }
+
+    // ---- roles --------------------------------------------------------------------
+
+    /// A role definition by id or display name.
+    async fn role(&self, key: &str) -> Result<RoleDef, ProviderError> {
+        let key = key.trim();
+        if let Some(r) = self.roles.lock().await.get(key) {
+            return Ok(r.clone());
+        }
+        let not_found = || {
+            ProviderError::not_found(format!("no directory role `{}` in tenant `{}`", shown(key), self.tenant)).with_hint(
+                "give the role's display name (e.g. `Exchange Administrator`) or its template id; the names are listed at \
+                 learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference",
+            )
+        };
+        let v = if is_guid(key) {
+            match self.client.get(&format!("/roleManagement/directory/roleDefinitions/{key}")).await? {
+                Ok(v) => v,
+                Err(r) if r.status == 404 => return Err(not_found().with_request_id(r.error().request_id)),
+                Err(r) => return Err(self.fail(&r, &format!("read role `{key}`"), None, permissions::READ_ROLES).await),
+            }
+        } else {
+            let path = format!("/roleManagement/directory/roleDefinitions{}", query(&[("$filter", &eq_filter("displayName", key))]));
+            match self.client.get_all(&path, client::Lane::Read).await? {
+                Ok(v) => v.into_iter().next().ok_or_else(not_found)?,
+                Err(r) => {
+                    return Err(self.fail(&r, &format!("look up role `{}`", shown(key)), None, permissions::READ_ROLES).await);
+                }
+            }
+        };
+        let def = RoleDef {
+            id: v["id"].as_str().unwrap_or(key).to_string(),
+            name: v["displayName"].as_str().unwrap_or(key).to_string(),
+        };
+        let mut cache = self.roles.lock().await;
+        cache.insert(key.to_string(), def.clone());
+        cache.insert(def.id.clone(), def.clone());
+        Ok(def)
+    }
+
+    async fn role_name(&self, id: &str) -> Option<String> {
+        self.role(id).await.ok().map(|r| r.name)
+    }
+
+    async fn active_roles(&self, user: &UserRef, action: Action) -> Result<Vec<ActiveRole>, ProviderError> {
+        let path = format!("/roleManagement/directory/roleAssignments{}", query(&[("$filter", &eq_filter("principalId", &user.id))]));
+        let list = match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(v) => v,
+            Err(r) => {
+                return Err(self
+                    .fail(&r, &format!("list the role assignments of `{}`", shown(&user.name)), Some(action), permissions::READ_ROLES)
+                    .await);
+            }
+        };
+        let mut out = Vec::new();
+        for a in list {
+            let def = a["roleDefinitionId"].as_str().unwrap_or_default().to_string();
+            out.push(ActiveRole {
+                id: a["id"].as_str().unwrap_or_default().to_string(),
+                role_name: self.role_name(&def).await,
+                role_definition_id: def,
+                directory_scope_id: a["directoryScopeId"].as_str().map(str::to_string),
+                app_scope_id: a["appScopeId"].as_str().map(str::to_string),
+            });
+        }
+        Ok(out)
+    }
+
+    /// PIM eligible assignments; `None` when the app may not read them (then PIM is
+    /// skipped and the outcome says so).
+    async fn eligible_roles(&self, user: &UserRef, action: Action) -> Result<Option<Vec<EligibleRole>>, ProviderError> {
+        let path = format!(
+            "/roleManagement/directory/roleEligibilityScheduleInstances{}",
+            query(&[("$filter", &eq_filter("principalId", &user.id))])
+        );
+        let list = match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(v) => v,
+            Err(r) if r.status == 403 => return Ok(None),
+            Err(r) => {
+                return Err(self
+                    .fail(&r, &format!("list the PIM eligibilities of `{}`", shown(&user.name)), Some(action), permissions::READ_PIM)
+                    .await);
+            }
+        };
+        let mut out = Vec::new();
+        for a in list {
+            let def = a["roleDefinitionId"].as_str().unwrap_or_default().to_string();
+            out.push(EligibleRole {
+                role_name: self.role_name(&def).await,
+                role_definition_id: def,
+                directory_scope_id: a["directoryScopeId"].as_str().map(str::to_string),
+                app_scope_id: a["appScopeId"].as_str().map(str::to_string),
+                end_date_time: a["endDateTime"].as_str().map(str::to_string),
+            });
+        }
+        Ok(Some(out))
+    }
+
+    // ---- conditional access -------------------------------------------------------
+
+    /// Object ids of the profile's protected accounts (and the names not found).
+    async fn protected_ids(&self) -> Result<&(Vec<String>, Vec<String>), ProviderError> {
+        self.protected_ids
+            .get_or_try_init(|| async {
+                let (mut ids, mut missing) = (Vec::new(), Vec::new());
+                for p in &self.common.protected {
+                    match self.read_user(p).await? {
+                        Ok(v) => ids.extend(v["id"].as_str().map(str::to_string)),
+                        Err(r) if r.status == 404 => missing.push(p.clone()),
+                        Err(r) => {
+                            return Err(self
+                                .fail(&r, &format!("look up protected account `{}`", shown(p)), None, permissions::READ_USER)
+                                .await);
+                        }
+                    }
+                }
+                Ok((ids, missing))
+            })
+            .await
+    }
+
+    /// The policy of one strength, found by display name or created (once, whatever the
+    /// number of concurrent callers): the CA API allows one request per second per tenant
+    /// and sends no `Retry-After` (learn.microsoft.com/graph/throttling-limits), so users
+    /// are enforced by group membership, never by a policy write each.
+    async fn ensure_policy(&self, strong: bool, g: &Group, mode: Mode) -> Result<(Option<Policy>, Vec<String>), ProviderError> {
+        let mut cache = self.policies.lock().await;
+        if let Some(p) = cache.get(&strong) {
+            let mut p = p.clone();
+            p.created = false;
+            return Ok((Some(p), Vec::new()));
+        }
+        let name = if strong { PHISHING_RESISTANT_POLICY_NAME } else { MFA_POLICY_NAME };
+        let (protected, missing) = self.protected_ids().await?.clone();
+        let mut warnings: Vec<String> = missing
+            .iter()
+            .map(|m| format!("protected account `{}` was not found, so the policy does not exclude it", shown(m)))
+            .collect();
+        let path = format!("/identity/conditionalAccess/policies{}", query(&[("$filter", &eq_filter("displayName", name))]));
+        let found = match self.client.get_all(&path, client::Lane::ConditionalAccess).await? {
+            Ok(v) => v.into_iter().next(),
+            Err(r) => {
+                return Err(self.fail(&r, "read the conditional access policies", Some(Action::EnforceMfa), permissions::READ_POLICIES).await);
+            }
+        };
+        let policy = match found {
+            Some(p) => {
+                let id = p["id"].as_str().unwrap_or_default().to_string();
+                let users = &p["conditions"]["users"];
+                let strings = |v: &Value| -> Vec<String> {
+                    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+                };
+                let mut include = strings(&users["includeGroups"]);
+                let mut exclude = strings(&users["excludeUsers"]);
+                let lacks_group = !include.contains(&g.id);
+                let lacks_protected: Vec<String> = protected.iter().filter(|p| !exclude.contains(p)).cloned().collect();
+                if lacks_group || !lacks_protected.is_empty() {
+                    if mode == Mode::DryRun {
+                        warnings.push(format!("would update policy `{name}` to include group `{}` and exclude the protected accounts", g.name));
+                    } else {
+                        if lacks_group {
+                            include.push(g.id.clone());
+                        }
+                        exclude.extend(lacks_protected);
+                        // PATCH replaces whole arrays: send the merged lists
+                        // (learn.microsoft.com/graph/api/conditionalaccesspolicy-update).
+                        let body = json!({"conditions": {"users": {"includeGroups": include, "excludeUsers": exclude}}});
+                        let r = self
+                            .client
+                            .send(GraphRequest::patch(format!("/identity/conditionalAccess/policies/{}", encode::segment(&id)), body).conditional_access())
+                            .await?;
+                        if !r.ok() {
+                            return Err(self.fail(&r, &format!("update policy `{name}`"), Some(Action::EnforceMfa), permissions::WRITE_POLICIES).await);
+                        }
+                        warnings.push(format!("updated policy `{name}` to include group `{}` and exclude the protected accounts", g.name));
+                    }
+                }
+                Policy { id, name: name.into(), state: p["state"].as_str().unwrap_or("unknown").to_string(), created: false }
+            }
+            None if mode == Mode::DryRun => return Ok((None, warnings)),
+            None => {
+                let grant = if strong {
+                    json!({"operator": "OR", "authenticationStrength": {"id": PHISHING_RESISTANT_STRENGTH}})
+                } else {
+                    json!({"operator": "OR", "builtInControls": ["mfa"]})
+                };
+                let body = json!({
+                    "displayName": name,
+                    "state": "enabled",
+                    "conditions": {
+                        "clientAppTypes": ["all"],
+                        "applications": {"includeApplications": ["All"]},
+                        "users": {"includeGroups": [g.id], "excludeUsers": protected},
+                    },
+                    "grantControls": grant,
+                });
+                let r = self.client.send(GraphRequest::post("/identity/conditionalAccess/policies", Some(body)).conditional_access()).await?;
+                if !r.ok() {
+                    return Err(self.fail(&r, &format!("create policy `{name}`"), Some(Action::EnforceMfa), permissions::WRITE_POLICIES).await);
+                }
+                Policy {
+                    id: r.body["id"].as_str().unwrap_or_default().to_string(),
+                    name: name.into(),
+                    state: r.body["state"].as_str().unwrap_or("enabled").to_string(),
+                    created: true,
+                }
+            }
+        };
+        if mode == Mode::Apply {
+            cache.insert(strong, policy.clone());
+        }
+        Ok((Some(policy), warnings))
+    }
+
+    // ---- actions ------------------------------------------------------------------
+
+    async fn set_enabled(&self, user: &UserRef, action: Action, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let want = action == Action::Enable;
+        let mut warnings = Vec::new();
+        if ctx.state.synced {
+            // The next directory sync puts back the on-premises value (api-contracts §1.3:
+            // azure-docs PR #35963); the cloud change still takes effect at once.
+            warnings.push(format!(
+                "`{}` is synced from on-premises AD: the next sync reverts this; {} it on the `ad` tenant too",
+                shown(&user.name),
+                if want { "enable" } else { "disable" }
+            ));
+        }
+        if let Some(prev) = ctx.restore.and_then(|r| r["accountEnabled"].as_bool())
+            && prev != want
+        {
+            return Ok(Outcome {
+                message: format!("left as it was: the account was {} before", if prev { "enabled" } else { "disabled" }),
+                warnings,
+                ..Outcome::default()
+            });
+        }
+        let current = match ctx.state.enabled {
+            Some(e) => e,
+            None => self.state(user).await?.enabled.unwrap_or(!want),
+        };
+        let verb = if want { "enabled" } else { "disabled" };
+        if current == want {
+            return Ok(Outcome { message: format!("already {verb}"), warnings, ..Outcome::default() });
+        }
+        let before = json!({"accountEnabled": current});
+        let after = json!({"accountEnabled": want});
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome { changed: true, message: format!("would be {verb}"), before, after, warnings, ..Outcome::default() });
+        }
+        let r = self.client.send(GraphRequest::patch(user_path(&user.id), json!({"accountEnabled": want}))).await?;
+        if !r.ok() {
+            return Err(self.fail(&r, &format!("{} `{}`", action, shown(&user.name)), Some(action), permissions::ENABLE_DISABLE).await);
+        }
+        Ok(Outcome { changed: true, message: verb.to_string(), before, after, request_id: r.request_id, warnings, secret: None })
+    }
+
+    async fn reset_password(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let action = Action::ResetPassword;
+        if ctx.state.synced {
+            // Entra refuses passwordProfile writes to on-premises mastered users
+            // (400 "Unable to update the specified properties for on-premises mastered
+            // Directory Sync objects", microsoft-graph-docs #7301): nothing is sent.
+            return Err(ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{}` is synced from on-premises AD: its password is mastered there", shown(&user.name)),
+            )
+            .with_hint(format!("reset it on the `ad` tenant: `remediate reset-password {} --tenant <ad-tenant>`", user.name)));
+        }
+        let revoke = !ctx.params.keep_sessions;
+        let with_mfa = ctx.params.with_mfa;
+        let details = self.users.lock().expect("users lock").get(&user.id).cloned();
+        let before = json!({"signInSessionsValidFromDateTime": details.as_ref().map(|d| d["signInSessionsValidFromDateTime"].clone())});
+        let after = json!({"forceChangePasswordNextSignIn": true, "forceChangePasswordNextSignInWithMfa": with_mfa, "sessionsRevoked": revoke});
+        let what = format!(
+            "temporary password set; change required at next sign-in{}{}",
+            if with_mfa { " after MFA" } else { "" },
+            if revoke { "; sessions revoked" } else { "; sessions kept" }
+        );
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome { changed: true, message: format!("would be reset: {what}"), before, after, ..Outcome::default() });
+        }
+        let password = password::generate();
+        // A new password always goes with the flag: a PATCH with only
+        // `forceChangePasswordNextSignIn` returns 204 and does nothing
+        // (microsoft-graph-docs #4267).
+        let mut profile = json!({"password": password.expose(), "forceChangePasswordNextSignIn": true});
+        if with_mfa {
+            profile["forceChangePasswordNextSignInWithMfa"] = json!(true);
+        }
+        let r = self.client.send(GraphRequest::patch(user_path(&user.id), json!({"passwordProfile": profile}))).await?;
+        if !r.ok() {
+            return Err(self.fail(&r, &format!("reset the password of `{}`", shown(&user.name)), Some(action), permissions::PASSWORD).await);
+        }
+        let mut request_id = r.request_id;
+        if revoke {
+            // Only after the password is set: the order matters, and a failed PATCH must
+            // not leave revoked sessions behind as if the reset had happened.
+            match self.revoke(user, action).await {
+                Ok(id) => request_id = id.or(request_id),
+                Err(e) => {
+                    return Err(ProviderError {
+                        message: format!("the password of `{}` was reset, but its sessions were not revoked: {}", shown(&user.name), e.message),
+                        hint: Some(format!(
+                            "revoke them with `remediate revoke-sessions {}`{}",
+                            user.name,
+                            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+                        )),
+                        ..e
+                    });
+                }
+            }
+        }
+        let mut warnings = Vec::new();
+        if details.as_ref().is_some_and(|d| d["userType"] == "Guest") {
+            warnings.push("B2B guest: the password only matters if the account signs in here, not at its home tenant".into());
+        }
+        Ok(Outcome { changed: true, message: what, before, after, request_id, warnings, secret: Some(password) })
+    }
+
+    /// `POST /users/{id}/revokeSignInSessions`. Graph answers 200 `{"value": true}` where
+    /// the doc promises 204 (known issue: "treat any 2xx return code as success").
+    async fn revoke(&self, user: &UserRef, action: Action) -> Result<Option<String>, ProviderError> {
+        let r = self.client.send(GraphRequest::post(format!("{}/revokeSignInSessions", user_path(&user.id)), None)).await?;
+        if r.ok() {
+            return Ok(r.request_id);
+        }
+        Err(self.fail(&r, &format!("revoke the sessions of `{}`", shown(&user.name)), Some(action), permissions::REVOKE).await)
+    }
+
+    async fn revoke_sessions(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let details = self.users.lock().expect("users lock").get(&user.id).cloned();
+        let before = json!({"signInSessionsValidFromDateTime": details.as_ref().map(|d| d["signInSessionsValidFromDateTime"].clone())});
+        let mut warnings = Vec::new();
+        if details.as_ref().is_some_and(|d| d["userType"] == "Guest") {
+            // "does not revoke external (B2B) users' sessions" (user-revokesigninsessions).
+            warnings.push("B2B guest: sessions at the guest's home tenant are not revoked".into());
+        }
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome { changed: true, message: "sessions would be revoked".into(), before, warnings, ..Outcome::default() });
+        }
+        let request_id = self.revoke(user, Action::RevokeSessions).await?;
+        Ok(Outcome {
+            changed: true,
+            message: "sessions revoked (may take a few minutes to take effect)".into(),
+            before,
+            after: json!({"sessionsRevoked": true}),
+            request_id,
+            warnings,
+            secret: None,
+        })
+    }
+
+    /// Add to a configured group (restrict, enforce-mfa).
+    async fn join(&self, user: &UserRef, action: Action, g: &Group, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
+        if ctx.mode == Mode::DryRun {
+            let member = self.is_member(g, user, action).await?;
+            return Ok(Outcome {
+                changed: !member,
+                message: if member { format!("already in group `{}`", g.name) } else { format!("would be added to group `{}`", g.name) },
+                before: before_with(member),
+                after: json!({"group": g.id, "member": true}),
+                ..Outcome::default()
+            });
+        }
+        let (m, request_id) = self.add_member(g, user, action).await?;
+        Ok(Outcome {
+            changed: m == Membership::Changed,
+            message: match m {
+                Membership::Changed => format!("added to group `{}`", g.name),
+                Membership::Unchanged => format!("already in group `{}`", g.name),
+            },
+            before: before_with(m == Membership::Unchanged),
+            after: json!({"group": g.id, "member": true}),
+            request_id,
+            ..Outcome::default()
+        })
+    }
+
+    /// Remove from a configured group (unrestrict, unenforce-mfa); as an undo, only when
+    /// the recorded before-state says the user was not in it already.
+    async fn leave(&self, user: &UserRef, action: Action, g: &Group, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        if ctx.restore.is_some_and(|r| r["wasMember"].as_bool() == Some(true)) {
+            return Ok(Outcome { message: format!("left in group `{}`: the user was in it before", g.name), ..Outcome::default() });
+        }
+        let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
+        if ctx.mode == Mode::DryRun {
+            let member = self.is_member(g, user, action).await?;
+            return Ok(Outcome {
+                changed: member,
+                message: if member { format!("would be removed from group `{}`", g.name) } else { format!("not in group `{}`", g.name) },
+                before: before_with(member),
+                after: json!({"group": g.id, "member": false}),
+                ..Outcome::default()
+            });
+        }
+        let (m, request_id) = self.remove_member(g, user, action).await?;
+        Ok(Outcome {
+            changed: m == Membership::Changed,
+            message: match m {
+                Membership::Changed => format!("removed from group `{}`", g.name),
+                Membership::Unchanged => format!("not in group `{}`", g.name),
+            },
+            before: before_with(m == Membership::Changed),
+            after: json!({"group": g.id, "member": false}),
+            request_id,
+            ..Outcome::default()
+        })
+    }
+
+    async fn enforce_mfa(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let strong = ctx.params.phishing_resistant;
+        let g = self.configured_group(if strong { Configured::PhishingResistant } else { Configured::Mfa }).await?;
+        let (policy, mut warnings) = self.ensure_policy(strong, &g, ctx.mode).await?;
+        let mut out = self.join(user, Action::EnforceMfa, &g, ctx).await?;
+        if let Some(p) = &policy
+            && p.state != "enabled"
+        {
+            warnings.push(format!("conditional access policy `{}` is `{}`: it does not enforce MFA until it is enabled", p.name, p.state));
+        }
+        if policy.is_none() {
+            warnings.push(format!(
+                "would create conditional access policy `{}` for group `{}`",
+                if strong { PHISHING_RESISTANT_POLICY_NAME } else { MFA_POLICY_NAME },
+                g.name
+            ));
+        }
+        out.before["phishingResistant"] = json!(strong);
+        out.after["policy"] = serde_json::to_value(&policy).unwrap_or(Value::Null);
+        out.warnings.extend(warnings);
+        Ok(out)
+    }
+
+    async fn unenforce_mfa(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let strong = ctx.restore.and_then(|r| r["phishingResistant"].as_bool()).unwrap_or(ctx.params.phishing_resistant);
+        let g = match ctx.restore.and_then(|r| r["group"].as_str()) {
+            Some(id) => self.group(id, "the group enforce-mfa added the user to").await?,
+            None => self.configured_group(if strong { Configured::PhishingResistant } else { Configured::Mfa }).await?,
+        };
+        self.leave(user, Action::UnenforceMfa, &g, ctx).await
+    }
+
+    async fn remove_roles(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let action = Action::RemoveRoles;
+        // Resolve every named role first: a typo fails before anything changes.
+        let mut wanted = Vec::new();
+        for r in &ctx.params.roles {
+            wanted.push(self.role(r).await?);
+        }
+        let keep = |def: &str| wanted.is_empty() || wanted.iter().any(|w| w.id == def);
+        let active: Vec<ActiveRole> = self.active_roles(user, action).await?.into_iter().filter(|a| keep(&a.role_definition_id)).collect();
+        let mut warnings = Vec::new();
+        let eligible: Vec<EligibleRole> = match self.eligible_roles(user, action).await? {
+            Some(list) => list.into_iter().filter(|e| keep(&e.role_definition_id)).collect(),
+            None => {
+                warnings.push(format!(
+                    "PIM eligible assignments were not checked: the app lacks `{}` (grant it to remove them too)",
+                    permissions::READ_PIM.permission
+                ));
+                Vec::new()
+            }
+        };
+        let names = |a: &[ActiveRole], e: &[EligibleRole]| -> String {
+            a.iter()
+                .map(|r| r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))
+                .chain(e.iter().map(|r| format!("{} (eligible)", r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if active.is_empty() && eligible.is_empty() {
+            let msg = if wanted.is_empty() { "holds no directory roles".to_string() } else { "holds none of the named roles".to_string() };
+            return Ok(Outcome { message: msg, warnings, before: json!(RolesBefore::default()), ..Outcome::default() });
+        }
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would remove {}", names(&active, &eligible)),
+                before: json!(RolesBefore { active, eligible }),
+                warnings,
+                ..Outcome::default()
+            });
+        }
+        let deletes = active.iter().map(|a| async move {
+            let r = self
+                .client
+                .send(GraphRequest::delete(format!("/roleManagement/directory/roleAssignments/{}", encode::segment(&a.id))))
+                .await;
+            (a, r)
+        });
+        let pim = eligible.iter().map(|e| async move {
+            let mut body = json!({
+                "action": "adminRemove",
+                "principalId": user.id,
+                "roleDefinitionId": e.role_definition_id,
+                "directoryScopeId": e.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
+                "justification": "remediate remove-roles",
+            });
+            if let Some(app) = &e.app_scope_id {
+                body["appScopeId"] = json!(app);
+            }
+            let r = self.client.send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))).await;
+            (e, r)
+        });
+        let (deleted, revoked) = futures::join!(join_all(deletes), join_all(pim));
+        let mut done = RolesBefore::default();
+        let mut failures: Vec<ProviderError> = Vec::new();
+        let mut request_id = None;
+        for (a, r) in deleted {
+            match r {
+                Ok(r) if r.ok() || (r.status == 404 && r.ambiguous) => {
+                    request_id = r.request_id.clone().or(request_id);
+                    done.active.push(a.clone());
+                }
+                Ok(r) if r.status == 404 => {}
+                Ok(r) => failures.push(self.fail(&r, &format!("remove role `{}`", a.role_name.as_deref().unwrap_or(&a.role_definition_id)), Some(action), permissions::WRITE_ROLES).await),
+                Err(e) => failures.push(e),
+            }
+        }
+        for (e, r) in revoked {
+            match r {
+                Ok(r) if r.ok() => {
+                    request_id = r.request_id.clone().or(request_id);
+                    done.eligible.push(e.clone());
+                }
+                Ok(r) => failures.push(self.fail(&r, &format!("remove eligible role `{}`", e.role_name.as_deref().unwrap_or(&e.role_definition_id)), Some(action), permissions::WRITE_PIM).await),
+                Err(err) => failures.push(err),
+            }
+        }
+        if !done.active.is_empty() {
+            self.forget_ga().await;
+        }
+        if let Some(first) = failures.into_iter().next() {
+            return Err(partial_failure(first, "removed", &names(&done.active, &done.eligible)));
+        }
+        let changed = !done.active.is_empty() || !done.eligible.is_empty();
+        Ok(Outcome {
+            changed,
+            message: if changed { format!("removed {}", names(&done.active, &done.eligible)) } else { "no role left to remove".into() },
+            after: json!({"removed": done.active.len() + done.eligible.len()}),
+            before: json!(done),
+            request_id,
+            warnings,
+            secret: None,
+        })
+    }
+
+    async fn restore_roles(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let action = Action::RestoreRoles;
+        let recorded: RolesBefore = ctx
+            .restore
+            .map(|r| serde_json::from_value(r.clone()))
+            .transpose()
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("the recorded role assignments cannot be read: {e}")))?
+            .unwrap_or_default();
+        let current = self.active_roles(user, action).await?;
+        let scope = |s: &Option<String>| s.clone().unwrap_or_else(|| "/".into());
+        let missing_active: Vec<&ActiveRole> = recorded
+            .active
+            .iter()
+            .filter(|a| {
+                !current.iter().any(|c| c.role_definition_id == a.role_definition_id && scope(&c.directory_scope_id) == scope(&a.directory_scope_id) && c.app_scope_id == a.app_scope_id)
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        let current_eligible = if recorded.eligible.is_empty() { Some(Vec::new()) } else { self.eligible_roles(user, action).await? };
+        let now = jiff::Timestamp::now();
+        let missing_eligible: Vec<&EligibleRole> = recorded
+            .eligible
+            .iter()
+            .filter(|e| {
+                let expired = e.end_date_time.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok()).is_some_and(|t| t <= now);
+                if expired {
+                    warnings.push(format!("eligibility for `{}` had expired; not restored", e.role_name.as_deref().unwrap_or(&e.role_definition_id)));
+                }
+                let present = current_eligible.as_ref().is_some_and(|c| {
+                    c.iter().any(|x| x.role_definition_id == e.role_definition_id && scope(&x.directory_scope_id) == scope(&e.directory_scope_id))
+                });
+                !expired && !present
+            })
+            .collect();
+        if missing_active.is_empty() && missing_eligible.is_empty() {
+            return Ok(Outcome { message: "every recorded role assignment is in place".into(), warnings, ..Outcome::default() });
+        }
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome { changed: true, message: format!("would restore {} role assignments", missing_active.len() + missing_eligible.len()), warnings, ..Outcome::default() });
+        }
+        let creates = missing_active.iter().map(|a| async move {
+            let mut body = json!({
+                "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+                "principalId": user.id,
+                "roleDefinitionId": a.role_definition_id,
+            });
+            match (&a.app_scope_id, &a.directory_scope_id) {
+                (Some(app), _) => body["appScopeId"] = json!(app),
+                (None, d) => body["directoryScopeId"] = json!(d.clone().unwrap_or_else(|| "/".into())),
+            }
+            (a, self.client.send(GraphRequest::post("/roleManagement/directory/roleAssignments", Some(body))).await)
+        });
+        let assigns = missing_eligible.iter().map(|e| async move {
+            let mut expiration = json!({"type": "noExpiration"});
+            if let Some(end) = &e.end_date_time {
+                expiration = json!({"type": "afterDateTime", "endDateTime": end});
+            }
+            let mut body = json!({
+                "action": "adminAssign",
+                "principalId": user.id,
+                "roleDefinitionId": e.role_definition_id,
+                "directoryScopeId": e.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
+                "justification": "remediate undo of remove-roles",
+                "scheduleInfo": {"startDateTime": jiff::Timestamp::now().to_string(), "expiration": expiration},
+            });
+            if let Some(app) = &e.app_scope_id {
+                body["appScopeId"] = json!(app);
+            }
+            (e, self.client.send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))).await)
+        });
+        let (created, assigned) = futures::join!(join_all(creates), join_all(assigns));
+        let (mut restored, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
+        for (a, r) in created {
+            let name = a.role_name.clone().unwrap_or_else(|| a.role_definition_id.clone());
+            match r {
+                // 409: the assignment exists already (a retried create).
+                Ok(r) if r.ok() || r.status == 409 => {
+                    request_id = r.request_id.clone().or(request_id);
+                    restored.push(name);
+                }
+                Ok(r) => failures.push(self.fail(&r, &format!("restore role `{name}`"), Some(action), permissions::WRITE_ROLES).await),
+                Err(e) => failures.push(e),
+            }
+        }
+        for (e, r) in assigned {
+            let name = e.role_name.clone().unwrap_or_else(|| e.role_definition_id.clone());
+            match r {
+                Ok(r) if r.ok() => {
+                    request_id = r.request_id.clone().or(request_id);
+                    restored.push(format!("{name} (eligible)"));
+                }
+                Ok(r) => failures.push(self.fail(&r, &format!("restore eligible role `{name}`"), Some(action), permissions::WRITE_PIM).await),
+                Err(err) => failures.push(err),
+            }
+        }
+        self.forget_ga().await;
+        if let Some(first) = failures.into_iter().next() {
+            return Err(partial_failure(first, "restored", &restored.join(", ")));
+        }
+        Ok(Outcome { changed: true, message: format!("restored {}", restored.join(", ")), request_id, warnings, ..Outcome::default() })
+    }
+
+    async fn remove_groups(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let action = Action::RemoveGroups;
+        let mut named = Vec::new();
+        for g in &ctx.params.groups {
+            named.push(self.group(g, "--group").await?);
+        }
+        let memberships = self.member_of(user, action).await?;
+        // An unfiltered remove-groups keeps the groups this tool manages itself: taking a
+        // user out of the restricted or MFA group would undo a remediation.
+        let mut kept = Vec::new();
+        if named.is_empty() {
+            for which in [Configured::Restricted, Configured::Mfa, Configured::PhishingResistant] {
+                if let Ok(g) = self.configured_group(which).await {
+                    kept.push(g.id);
+                }
+            }
+        }
+        let mut warnings = Vec::new();
+        for n in &named {
+            if !memberships.iter().any(|m| m.id == n.id) {
+                warnings.push(format!("not a member of `{}`", n.name));
+            }
+        }
+        let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+        for g in memberships {
+            if !named.is_empty() && !named.iter().any(|n| n.id == g.id) {
+                continue;
+            }
+            if kept.contains(&g.id) {
+                continue;
+            }
+            match g.cannot_change() {
+                Some(why) => {
+                    warnings.push(format!("skipped `{}`: {why}", g.name));
+                    skipped.push(json!({"id": g.id, "displayName": g.name, "reason": why}));
+                }
+                None => targets.push(g),
+            }
+        }
+        if targets.is_empty() {
+            return Ok(Outcome {
+                message: if skipped.is_empty() { "no group membership to remove".into() } else { "no group membership that Graph can remove".into() },
+                before: json!({"groups": []}),
+                after: json!({"removed": [], "skipped": skipped}),
+                warnings,
+                ..Outcome::default()
+            });
+        }
+        let list = |gs: &[&Group]| gs.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ");
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would be removed from {}", list(&targets.iter().collect::<Vec<_>>())),
+                before: json!({"groups": targets.iter().map(Group::as_json).collect::<Vec<_>>()}),
+                after: json!({"removed": targets.iter().map(|g| &g.id).collect::<Vec<_>>(), "skipped": skipped}),
+                warnings,
+                ..Outcome::default()
+            });
+        }
+        let results = join_all(targets.iter().map(|g| async move { (g, self.remove_member(g, user, action).await) })).await;
+        let (mut removed, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
+        for (g, r) in results {
+            match r {
+                Ok((Membership::Changed, id)) => {
+                    request_id = id.or(request_id);
+                    removed.push(g);
+                }
+                Ok((Membership::Unchanged, _)) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+        if let Some(first) = failures.into_iter().next() {
+            return Err(partial_failure(
+                first,
+                "removed from",
+                &removed.iter().map(|g| format!("{} ({})", g.name, g.id)).collect::<Vec<_>>().join(", "),
+            ));
+        }
+        Ok(Outcome {
+            changed: !removed.is_empty(),
+            message: if removed.is_empty() { "no group membership left to remove".into() } else { format!("removed from {}", list(&removed)) },
+            before: json!({"groups": removed.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
+            after: json!({"removed": removed.iter().map(|g| &g.id).collect::<Vec<_>>(), "skipped": skipped}),
+            request_id,
+            warnings,
+            secret: None,
+        })
+    }
+
+    async fn restore_groups(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        let action = Action::RestoreGroups;
+        let recorded: Vec<String> = ctx
+            .restore
+            .and_then(|r| r["groups"].as_array())
+            .map(|a| a.iter().filter_map(|g| g["id"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let mut groups = Vec::new();
+        let mut warnings = Vec::new();
+        for id in &recorded {
+            match self.group(id, "recorded membership").await {
+                Ok(g) => groups.push(g),
+                Err(e) if e.kind == ErrorKind::NotFound => warnings.push(format!("group `{id}` no longer exists; not restored")),
+                Err(e) => return Err(e),
+            }
+        }
+        if groups.is_empty() {
+            return Ok(Outcome { message: "no recorded membership to restore".into(), warnings, ..Outcome::default() });
+        }
+        if ctx.mode == Mode::DryRun {
+            return Ok(Outcome { changed: true, message: format!("would be re-added to {} groups", groups.len()), warnings, ..Outcome::default() });
+        }
+        let results = join_all(groups.iter().map(|g| async move { (g, self.add_member(g, user, action).await) })).await;
+        let (mut added, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
+        for (g, r) in results {
+            match r {
+                Ok((m, id)) => {
+                    request_id = id.or(request_id);
+                    if m == Membership::Changed {
+                        added.push(g.name.clone());
+                    }
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        if let Some(first) = failures.into_iter().next() {
+            return Err(partial_failure(first, "re-added to", &added.join(", ")));
+        }
+        Ok(Outcome {
+            changed: !added.is_empty(),
+            message: if added.is_empty() { "already in every recorded group".into() } else { format!("re-added to {}", added.join(", ")) },
+            after: json!({"restored": added}),
+            request_id,
+            warnings,
+            ..Outcome::default()
+        })
+    }
+}
+
+/// A multi-step action failed part-way: say what was done before the failure, so that the
+/// operator (and the task log's message) knows the state.
+fn partial_failure(first: ProviderError, verb: &str, done: &str) -> ProviderError {
+    if done.is_empty() {
+        return first;
+    }
+    ProviderError { message: format!("{} ({verb} {done} before that)", first.message), ..first }
+}
+
+fn entra_config(profile: &TenantProfile) -> Result<&EntraConfig, Error> {
+    match &profile.provider {
+        ProviderConfig::Entra(c) => Ok(c),
+        other => Err(Error::Profile {
+            tenant: profile.name.clone(),
+            message: format!("provider is `{}`, not `entra`", other.kind()),
+            hint: None,
+        }),
+    }
+}
+
+#[async_trait]
+impl Provider for Entra {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Entra
+    }
+
+    fn supports(&self, _action: Action) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    async fn resolve(&self, user: &str) -> Result<UserRef, ProviderError> {
+        let key = user.trim();
+        if key.is_empty() {
+            return Err(ProviderError::new(ErrorKind::InvalidRequest, "empty user name")
+                .with_hint("give a user principal name (alice@contoso.com) or an object id"));
+        }
+        if key.chars().any(char::is_control) || key.len() > 1024 {
+            return Err(ProviderError::new(ErrorKind::InvalidRequest, format!("`{}` is not a user name", shown(key)))
+                .with_hint("give a user principal name (alice@contoso.com) or an object id"));
+        }
+        match self.read_user(key).await? {
+            Ok(v) => return self.user_ref(&v),
+            Err(r) if r.status == 404 || r.status == 400 => {
+                // Not a UPN or id: try it as a mail address, then give up.
+                if key.contains('@') && !is_guid(key) {
+                    let path = format!("/users{}", query(&[("$filter", &eq_filter("mail", key)), ("$select", USER_SELECT)]));
+                    match self.client.get_all(&path, client::Lane::Read).await? {
+                        Ok(found) if found.len() == 1 => return self.user_ref(&found[0]),
+                        Ok(found) if found.len() > 1 => {
+                            return Err(ProviderError::new(
+                                ErrorKind::InvalidRequest,
+                                format!("`{}` is the mail address of {} users", shown(key), found.len()),
+                            )
+                            .with_hint("give the user principal name or object id instead"));
+                        }
+                        Ok(_) => {}
+                        Err(r2) => return Err(self.fail(&r2, &format!("look up `{}`", shown(key)), None, permissions::READ_USER).await),
+                    }
+                }
+                Err(ProviderError::not_found(format!("no user `{}` in tenant `{}`", shown(key), self.tenant))
+                    .with_hint("check the spelling; guests have UPNs like `name_domain#EXT#@tenant.onmicrosoft.com`; an object id works too")
+                    .with_request_id(r.error().request_id))
+            }
+            Err(r) => Err(self.fail(&r, &format!("look up `{}`", shown(key)), None, permissions::READ_USER).await),
+        }
+    }
+
+    async fn state(&self, user: &UserRef) -> Result<UserState, ProviderError> {
+        let cached = self.users.lock().expect("users lock").get(&user.id).cloned();
+        let v = match cached {
+            Some(v) => v,
+            None => match self.read_user(&user.id).await? {
+                Ok(v) => {
+                    self.user_ref(&v)?;
+                    v
+                }
+                Err(r) if r.status == 404 => {
+                    return Err(ProviderError::not_found(format!("user `{}` no longer exists in tenant `{}`", shown(&user.name), self.tenant)));
+                }
+                Err(r) => return Err(self.fail(&r, &format!("read `{}`", shown(&user.name)), None, permissions::READ_USER).await),
+            },
+        };
+        let ga = self.ga_assignments(false).await?;
+        let top_admin = ga.iter().any(|a| a["principalId"].as_str() == Some(&user.id));
+        Ok(UserState {
+            enabled: v["accountEnabled"].as_bool(),
+            top_admin,
+            synced: v["onPremisesSyncEnabled"].as_bool() == Some(true),
+            is_self: false,
+            details: json!({
+                "userPrincipalName": v["userPrincipalName"],
+                "displayName": v["displayName"],
+                "userType": v["userType"],
+                "accountEnabled": v["accountEnabled"],
+                "onPremisesSyncEnabled": v["onPremisesSyncEnabled"],
+                "onPremisesSamAccountName": v["onPremisesSamAccountName"],
+                "globalAdministrator": top_admin,
+            }),
+        })
+    }
+
+    async fn apply(&self, user: &UserRef, action: Action, ctx: ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+        match action {
+            Action::Disable | Action::Enable => self.set_enabled(user, action, &ctx).await,
+            Action::ResetPassword => self.reset_password(user, &ctx).await,
+            Action::RevokeSessions => self.revoke_sessions(user, &ctx).await,
+            Action::EnforceMfa => self.enforce_mfa(user, &ctx).await,
+            Action::UnenforceMfa => self.unenforce_mfa(user, &ctx).await,
+            Action::RemoveRoles => self.remove_roles(user, &ctx).await,
+            Action::RestoreRoles => self.restore_roles(user, &ctx).await,
+            Action::RemoveGroups => self.remove_groups(user, &ctx).await,
+            Action::RestoreGroups => self.restore_groups(user, &ctx).await,
+            Action::Restrict => {
+                let g = self.configured_group(Configured::Restricted).await?;
+                self.join(user, action, &g, &ctx).await
+            }
+            Action::Unrestrict => {
+                let g = match ctx.restore.and_then(|r| r["group"].as_str()) {
+                    Some(id) => self.group(id, "the group restrict added the user to").await?,
+                    None => self.configured_group(Configured::Restricted).await?,
+                };
+                self.leave(user, action, &g, &ctx).await
+            }
+        }
+    }
+
+    async fn top_admins(&self) -> Result<Vec<String>, ProviderError> {
+        let ga = self.ga_assignments(true).await?;
+        let principals: Vec<String> = {
+            let mut seen = HashSet::new();
+            ga.iter().filter_map(|a| a["principalId"].as_str()).filter(|p| seen.insert(p.to_string())).map(str::to_string).collect()
+        };
+        let reads = join_all(principals.iter().map(|p| async move { (p, self.client.get(&format!("/users/{}{}", encode::segment(p), query(&[("$select", "id,accountEnabled")]))).await) })).await;
+        let mut out = Vec::new();
+        for (p, r) in reads {
+            match r? {
+                Ok(v) if v["accountEnabled"].as_bool() != Some(false) => out.push(p.clone()),
+                Ok(_) => {}
+                // Not a user: a role-assignable group or a service principal holds it.
+                Err(r) if r.status == 404 => {}
+                Err(r) => return Err(self.fail(&r, "read a Global Administrator", None, permissions::READ_USER).await),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn check(&self) -> Result<Vec<Check>, ProviderError> {
+        let token = self.client.tokens().token().await?;
+        let roles = &token.roles;
+        let mut checks = vec![Check {
+            name: "token".into(),
+            ok: true,
+            detail: format!(
+                "got a token for tenant `{}` from {}; it grants {}",
+                self.tenant_id,
+                self.endpoints.login,
+                if roles.is_empty() { "no application permission".to_string() } else { roles.join(", ") }
+            ),
+            hint: None,
+        }];
+        for action in Action::USER_FACING {
+            let needs = permissions::needs(action);
+            let missing: Vec<&Need> = needs.required.iter().filter(|n| !n.met_by(roles)).collect();
+            let missing_opt: Vec<&Need> = needs.optional.iter().filter(|n| !n.met_by(roles)).collect();
+            let role = needs.entra_role.map(|r| format!("; the app's service principal also needs the Entra role {r}")).unwrap_or_default();
+            let (ok, detail, hint) = if missing.is_empty() {
+                let mut detail = format!("holds {}", needs.required.iter().map(|n| n.permission).collect::<Vec<_>>().join(", "));
+                if !missing_opt.is_empty() {
+                    detail.push_str(&format!(
+                        " (without {}: PIM eligible assignments are skipped)",
+                        missing_opt.iter().map(|n| n.permission).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                (true, detail, None)
+            } else {
+                let list = missing.iter().map(|n| format!("`{}`", n.permission)).collect::<Vec<_>>().join(", ");
+                (
+                    false,
+                    format!("missing {list}"),
+                    Some(format!("grant the Microsoft Graph application permission(s) {list} with admin consent{role}")),
+                )
+            };
+            checks.push(Check { name: action.as_str().into(), ok, detail, hint });
+        }
+        Ok(checks)
+    }
+}
+
+/// Build the provider of an `entra` profile (called from `providers::build`).
+pub fn build(profile: &TenantProfile) -> Result<Arc<dyn Provider>, Error> {
+    Ok(Arc::new(Entra::from_profile(profile)?))
+}
+
+/// A client secret credential, for callers that have the secret in hand.
+pub fn secret_credential(secret: Secret) -> Credential {
+    Credential::Secret(secret)
+}

@@ -1,0 +1,992 @@
+//! The Entra provider against the strict Graph emulator (`tests/support/graph`), through
+//! the `Provider` trait: every action, every error class, the guards' inputs, encoding of
+//! hostile names, credentials (secret, certificate PS256/RS256, national clouds),
+//! throttling and `$batch`. Every test ends with the emulator's violation list empty.
+
+#[path = "../support/graph/mod.rs"]
+mod graph;
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use remediate::config::{AssertionAlg, Cloud, CommonSettings, EntraConfig, ProviderConfig, TenantProfile};
+use remediate::error::ProviderError;
+use remediate::model::{Action, ActionParams, ErrorKind};
+use remediate::providers::entra::auth::Credential;
+use remediate::providers::entra::client::Tuning;
+use remediate::providers::entra::{Entra, MFA_POLICY_NAME, PHISHING_RESISTANT_POLICY_NAME};
+use remediate::providers::{ApplyContext, Mode, Outcome, Provider, ProviderKind, UserState};
+use remediate::secret::Secret;
+use serde_json::{Value, json};
+
+use graph::{App, Config, Emulator, Fault, GroupKind, NewUser};
+
+const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+const SECRET: &str = "s3cr3t-Value~with.odd_chars";
+
+fn quick() -> Tuning {
+    Tuning {
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(200),
+        linger: Duration::from_millis(5),
+        ..Tuning::default()
+    }
+}
+
+fn profile(emu: &Emulator, common: CommonSettings) -> TenantProfile {
+    TenantProfile {
+        name: "contoso".into(),
+        provider: ProviderConfig::Entra(EntraConfig {
+            tenant_id: emu.tenant_id(),
+            client_id: CLIENT.into(),
+            certificate: None,
+            cloud: Cloud::Global,
+            graph_url: Some(emu.url()),
+            login_url: Some(emu.url()),
+            assertion_alg: AssertionAlg::Ps256,
+        }),
+        common,
+    }
+}
+
+fn app(roles: &[&str]) -> App {
+    App {
+        client_id: CLIENT.into(),
+        secret: Some(SECRET.into()),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        ..App::default()
+    }
+}
+
+fn provider(emu: &Emulator, common: CommonSettings) -> Entra {
+    Entra::new(&profile(emu, common), Credential::Secret(Secret::new(SECRET)), quick()).expect("provider")
+}
+
+/// An emulator with the least-privilege app and a provider for it.
+async fn setup(common: CommonSettings) -> (Emulator, Entra) {
+    setup_with(Config::default(), common).await
+}
+
+async fn setup_with(cfg: Config, common: CommonSettings) -> (Emulator, Entra) {
+    let emu = Emulator::start(cfg).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    let p = provider(&emu, common);
+    (emu, p)
+}
+
+fn groups_common(restricted: Option<&str>, mfa: Option<&str>, pr: Option<&str>) -> CommonSettings {
+    CommonSettings {
+        restricted_group: restricted.map(Into::into),
+        mfa_group: mfa.map(Into::into),
+        phishing_resistant_mfa_group: pr.map(Into::into),
+        ..CommonSettings::default()
+    }
+}
+
+async fn act(p: &Entra, user: &str, action: Action, params: &ActionParams) -> Result<Outcome, ProviderError> {
+    act_with(p, user, action, params, Mode::Apply, None).await
+}
+
+async fn act_with(
+    p: &Entra,
+    user: &str,
+    action: Action,
+    params: &ActionParams,
+    mode: Mode,
+    restore: Option<&Value>,
+) -> Result<Outcome, ProviderError> {
+    let u = p.resolve(user).await?;
+    let state = p.state(&u).await?;
+    p.apply(&u, action, ApplyContext { mode, params, restore, state: &state }).await
+}
+
+fn none() -> ActionParams {
+    ActionParams::default()
+}
+
+/// Nothing in `texts` holds the client secret or any token the emulator issued.
+fn assert_no_secrets(emu: &Emulator, texts: &[String]) {
+    let tokens = emu.issued_tokens();
+    assert!(!tokens.is_empty(), "the test should have got a token");
+    for t in texts {
+        assert!(!t.contains(SECRET), "secret leaked into {t:?}");
+        for tok in &tokens {
+            assert!(!t.contains(tok.as_str()), "token leaked into {t:?}");
+        }
+    }
+}
+
+fn err_texts(e: &ProviderError) -> Vec<String> {
+    vec![e.message.clone(), e.hint.clone().unwrap_or_default(), format!("{e:?}")]
+}
+
+// ---- disable / enable ----------------------------------------------------------------
+
+#[tokio::test]
+async fn disable_and_enable_record_before_state_and_are_idempotent() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
+    assert!(out.changed);
+    assert_eq!(out.before, json!({"accountEnabled": true}));
+    assert!(out.request_id.is_some(), "request id recorded");
+    assert!(!emu.user(&id).enabled);
+    let writes = emu.writes().len();
+
+    let again = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
+    assert!(!again.changed, "already disabled is no change");
+    assert_eq!(emu.writes().len(), writes, "no write for an idempotent repeat");
+
+    // Undo: enable from the recorded before-state.
+    let back = act_with(&p, &id, Action::Enable, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(back.changed);
+    assert!(emu.user(&id).enabled);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn undo_of_disable_leaves_a_user_that_was_disabled_before() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user_with(NewUser { upn: "dave@contoso.com".into(), disabled: true, ..NewUser::default() });
+    let out = act_with(&p, &id, Action::Enable, &none(), Mode::Apply, Some(&json!({"accountEnabled": false}))).await.unwrap();
+    assert!(!out.changed);
+    assert!(!emu.user(&id).enabled);
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn dry_run_reads_but_never_writes() {
+    let (emu, p) = setup(groups_common(Some("restricted"), Some("mfa"), None)).await;
+    let id = emu.add_user("bob@contoso.com");
+    let g = emu.add_group("sales", GroupKind::Static);
+    emu.add_member(&g, &id);
+    emu.add_group("restricted", GroupKind::Static);
+    emu.add_group("mfa", GroupKind::Static);
+    emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+    for action in [Action::Disable, Action::ResetPassword, Action::RevokeSessions, Action::EnforceMfa, Action::RemoveRoles, Action::RemoveGroups, Action::Restrict] {
+        let out = act_with(&p, "bob@contoso.com", action, &none(), Mode::DryRun, None).await.unwrap();
+        assert!(out.changed, "{action}: a dry run says what would change");
+        assert!(out.secret.is_none(), "{action}: no password in a dry run");
+    }
+    assert!(emu.writes().is_empty(), "dry runs wrote: {:?}", emu.writes());
+    assert!(emu.policies().is_empty());
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn disable_of_a_synced_user_warns_to_act_on_ad() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user_with(NewUser { upn: "carol@contoso.com".into(), synced: true, ..NewUser::default() });
+    let u = p.resolve("carol@contoso.com").await.unwrap();
+    let st = p.state(&u).await.unwrap();
+    assert!(st.synced);
+    let out = p.apply(&u, Action::Disable, ApplyContext { mode: Mode::Apply, params: &none(), restore: None, state: &st }).await.unwrap();
+    assert!(out.changed && !emu.user(&id).enabled);
+    assert!(out.warnings.iter().any(|w| w.contains("on-premises") && w.contains("`ad` tenant")), "{:?}", out.warnings);
+    emu.assert_clean();
+}
+
+// ---- reset-password / revoke-sessions -------------------------------------------------
+
+#[tokio::test]
+async fn reset_password_sets_a_random_password_forces_change_and_revokes() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let out = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap();
+    let pw = out.secret.as_ref().expect("the password is handed back").expose().to_string();
+    let u = emu.user(&id);
+    assert_eq!(u.password.as_deref(), Some(pw.as_str()));
+    assert!(u.force_change && !u.force_change_mfa);
+    assert_eq!(u.revocations, 1, "sessions revoked after the reset");
+    // The PATCH came before the revoke.
+    let w = emu.writes();
+    assert!(w[0].method == "PATCH" && w[1].path.ends_with("/revokeSignInSessions"), "{w:?}");
+    let shown = format!("{} {:?} {} {} {:?}", out.message, out, out.before, out.after, out.warnings);
+    assert!(!shown.contains(&pw), "password leaked: {shown}");
+
+    let second = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap();
+    assert_ne!(second.secret.unwrap().expose(), pw, "a fresh password each time");
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn reset_password_with_mfa_and_kept_sessions() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let params = ActionParams { with_mfa: true, keep_sessions: true, ..ActionParams::default() };
+    let out = act(&p, "alice@contoso.com", Action::ResetPassword, &params).await.unwrap();
+    let u = emu.user(&id);
+    assert!(u.force_change && u.force_change_mfa);
+    assert_eq!(u.revocations, 0);
+    assert_eq!(out.after["sessionsRevoked"], json!(false));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn reset_password_of_a_synced_user_fails_with_a_hint_and_sends_nothing() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    emu.add_user_with(NewUser { upn: "carol@contoso.com".into(), synced: true, ..NewUser::default() });
+    let e = act(&p, "carol@contoso.com", Action::ResetPassword, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    assert!(e.message.contains("on-premises"), "{}", e.message);
+    assert!(e.hint.as_deref().unwrap().contains("`ad` tenant"), "{:?}", e.hint);
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn failed_revoke_after_reset_is_reported_not_hidden() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    emu.add_user("alice@contoso.com");
+    emu.inject(Fault { method: Some("POST"), path_contains: "revokeSignInSessions".into(), status: 403, retry_after: None, times: 1 });
+    let e = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Permission);
+    assert!(e.message.contains("was reset") && e.message.contains("not revoked"), "{}", e.message);
+    assert!(e.hint.as_deref().unwrap().contains("revoke-sessions"), "{:?}", e.hint);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn revoke_sessions_accepts_200_and_204() {
+    for revoke_204 in [false, true] {
+        let (emu, p) = setup_with(Config { revoke_204, ..Config::default() }, CommonSettings::default()).await;
+        let id = emu.add_user("alice@contoso.com");
+        let out = act(&p, "alice@contoso.com", Action::RevokeSessions, &none()).await.unwrap();
+        assert!(out.changed, "revoke_204={revoke_204}");
+        assert!(out.request_id.is_some());
+        assert_eq!(emu.user(&id).revocations, 1);
+        emu.assert_clean();
+    }
+}
+
+// ---- resolving users -------------------------------------------------------------------
+
+#[tokio::test]
+async fn odd_upns_are_encoded_and_resolve_to_the_right_user() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let names = [
+        "adele_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        "o'brien@contoso.com",
+        "$svc@contoso.com",
+        "$o'neil@contoso.com",
+        "plus+tag@contoso.com",
+        "ünïcode@contoso.com",
+    ];
+    let ids: Vec<String> = names.iter().map(|n| emu.add_user(n)).collect();
+    for (n, id) in names.iter().zip(&ids) {
+        let u = p.resolve(n).await.unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(&u.id, id, "{n}");
+        assert_eq!(&u.name, n);
+        // And the write path too.
+        let out = act(&p, n, Action::Disable, &none()).await.unwrap();
+        assert!(out.changed && !emu.user(id).enabled, "{n}");
+    }
+    // An object id works as well.
+    assert_eq!(p.resolve(&ids[0]).await.unwrap().name, names[0]);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn hostile_user_names_change_nothing_and_fail_clearly() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let victim = emu.add_user("victim@contoso.com");
+    let g = emu.add_group("sales", GroupKind::Static);
+    for bad in [
+        "../groups/x",
+        "victim@contoso.com/../../groups",
+        "a?$filter=x",
+        "x%2Fy@contoso.com",
+        "' or 1 eq 1 or '",
+        "victim@contoso.com#EXT#",
+        "nobody@contoso.com",
+        "12345678-1234-1234-1234-123456789012",
+    ] {
+        let e = act(&p, bad, Action::Disable, &none()).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "{bad}: {e:?}");
+        assert!(e.hint.is_some(), "{bad}: a hint");
+    }
+    for bad in ["", "   ", "evil\u{1b}[2J@contoso.com", "a\nb"] {
+        let e = act(&p, bad, Action::Disable, &none()).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidRequest, "{bad:?}");
+        assert!(!e.message.contains('\u{1b}'), "control characters are escaped: {:?}", e.message);
+    }
+    assert!(emu.writes().is_empty());
+    assert!(emu.user(&victim).enabled && !emu.is_member(&g, &victim));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_mail_address_resolves_through_an_escaped_filter() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user_with(NewUser { upn: "ob@contoso.onmicrosoft.com".into(), mail: Some("o'brien@contoso.com".into()), ..NewUser::default() });
+    let u = p.resolve("o'brien@contoso.com").await.unwrap();
+    assert_eq!(u.id, id);
+    assert!(emu.records().iter().any(|r| r.path.contains("%24filter=mail%20eq%20%27o%27%27brien%40contoso.com%27") || r.path.contains("$filter=mail%20eq%20%27o%27%27brien")), "{:?}", emu.records());
+    emu.assert_clean();
+}
+
+// ---- guards' inputs ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn global_admins_are_reported_for_the_last_admin_guard() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let alice = emu.add_user("alice@contoso.com");
+    let bob = emu.add_user_with(NewUser { upn: "bob@contoso.com".into(), disabled: true, ..NewUser::default() });
+    let carol = emu.add_user("carol@contoso.com");
+    emu.make_global_admin(&alice);
+    emu.make_global_admin(&bob);
+    emu.assign_role(&carol, graph::EXCHANGE_ADMIN);
+    // A GA held by a non-user principal (a role-assignable group) is not a user to count.
+    let group = emu.add_group("ga-group", GroupKind::RoleAssignable);
+    emu.make_global_admin(&group);
+
+    let state = |name: &'static str| {
+        let p = &p;
+        async move { p.state(&p.resolve(name).await.unwrap()).await.unwrap() }
+    };
+    let a: UserState = state("alice@contoso.com").await;
+    assert!(a.top_admin && a.enabled == Some(true));
+    assert!(state("bob@contoso.com").await.top_admin);
+    assert!(!state("carol@contoso.com").await.top_admin);
+    assert_eq!(p.top_admins().await.unwrap(), vec![alice.clone()], "only enabled GA users");
+
+    // After remove-roles on alice the list is fresh again.
+    act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(p.top_admins().await.unwrap().is_empty());
+    assert!(!state("alice@contoso.com").await.top_admin);
+    emu.assert_clean();
+}
+
+// ---- enforce-mfa ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn enforce_mfa_creates_one_policy_for_many_users_and_adds_them_to_the_group() {
+    let mut common = groups_common(None, Some("mfa-required"), None);
+    common.protected = vec!["breakglass@contoso.com".into(), "ghost@contoso.com".into()];
+    let (emu, p) = setup(common).await;
+    let g = emu.add_group("mfa-required", GroupKind::Static);
+    let bg = emu.add_user("breakglass@contoso.com");
+    let users = emu.add_users(6, "user", "contoso.com");
+    let outs: Vec<Outcome> = futures::stream::iter(1..=6)
+        .map(|i| {
+            let p = &p;
+            async move { act(p, &format!("user{i:05}@contoso.com"), Action::EnforceMfa, &none()).await.unwrap() }
+        })
+        .buffer_unordered(6)
+        .collect()
+        .await;
+    let policies = emu.policies();
+    assert_eq!(policies.len(), 1, "one policy, not one per user");
+    let pol = &policies[0];
+    assert_eq!(pol["displayName"], MFA_POLICY_NAME);
+    assert_eq!(pol["state"], "enabled");
+    assert_eq!(pol["conditions"]["users"]["includeGroups"], json!([g]));
+    assert_eq!(pol["conditions"]["users"]["excludeUsers"], json!([bg]), "protected accounts are excluded");
+    assert_eq!(pol["grantControls"]["builtInControls"], json!(["mfa"]));
+    assert_eq!(outs.iter().filter(|o| o.after["policy"]["created"] == json!(true)).count(), 1);
+    assert!(outs.iter().all(|o| o.after["policy"]["id"] == pol["id"]));
+    assert!(outs.iter().any(|o| o.warnings.iter().any(|w| w.contains("ghost@contoso.com"))), "a missing protected account is reported");
+    for u in &users {
+        assert!(emu.is_member(&g, u));
+    }
+    let policy_writes = emu.writes().iter().filter(|w| w.path.starts_with("/identity/conditionalAccess")).count();
+    assert_eq!(policy_writes, 1);
+
+    // Enforcing again is no change, and its undo leaves the user where it found them.
+    let o = act(&p, "user00001@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
+    assert!(!o.changed);
+    assert_eq!(o.before["wasMember"], json!(true));
+    let keep = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&o.before)).await.unwrap();
+    assert!(!keep.changed && emu.is_member(&g, &users[0]));
+    // The undo of a real enforce takes the user out.
+    assert!(outs.iter().all(|o| o.before["wasMember"] == json!(false) && o.before["group"] == json!(g)));
+    let back = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&outs[0].before)).await.unwrap();
+    assert!(back.changed && !emu.is_member(&g, &users[0]));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn phishing_resistant_mfa_has_its_own_policy_and_group() {
+    let (emu, p) = setup(groups_common(None, Some("mfa"), Some("mfa-strong"))).await;
+    let weak = emu.add_group("mfa", GroupKind::Static);
+    let strong = emu.add_group("mfa-strong", GroupKind::Static);
+    let id = emu.add_user("alice@contoso.com");
+    let params = ActionParams { phishing_resistant: true, ..ActionParams::default() };
+    let out = act(&p, "alice@contoso.com", Action::EnforceMfa, &params).await.unwrap();
+    assert!(out.changed && emu.is_member(&strong, &id) && !emu.is_member(&weak, &id));
+    let pol = &emu.policies()[0];
+    assert_eq!(pol["displayName"], PHISHING_RESISTANT_POLICY_NAME);
+    assert_eq!(pol["grantControls"]["authenticationStrength"]["id"], "00000000-0000-0000-0000-000000000004");
+    assert!(pol["grantControls"].get("builtInControls").is_none());
+    assert_eq!(pol["conditions"]["users"]["includeGroups"], json!([strong]));
+    assert_eq!(out.before["wasMember"], json!(false));
+    assert_eq!(out.before["phishingResistant"], json!(true));
+
+    // The undo takes the user out of that group, from the record alone.
+    let back = act_with(&p, "alice@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(back.changed && !emu.is_member(&strong, &id));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn an_existing_policy_is_reused_and_completed_not_duplicated() {
+    let mut common = groups_common(None, Some("mfa"), None);
+    common.protected = vec!["bg@contoso.com".into()];
+    let (emu, p) = setup(common).await;
+    let g = emu.add_group("mfa", GroupKind::Static);
+    let bg = emu.add_user("bg@contoso.com");
+    emu.add_user("alice@contoso.com");
+    emu.add_policy(json!({"displayName": MFA_POLICY_NAME, "state": "enabledForReportingButNotEnforced",
+        "conditions": {"users": {"includeGroups": [], "excludeUsers": []}, "applications": {"includeApplications": ["All"]}, "clientAppTypes": ["all"]},
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}}));
+    let out = act(&p, "alice@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
+    assert!(out.changed);
+    assert_eq!(out.after["policy"]["created"], json!(false));
+    assert!(out.warnings.iter().any(|w| w.contains("enabledForReportingButNotEnforced")), "{:?}", out.warnings);
+    let pols = emu.policies();
+    assert_eq!(pols.len(), 1);
+    assert_eq!(pols[0]["conditions"]["users"]["includeGroups"], json!([g]));
+    assert_eq!(pols[0]["conditions"]["users"]["excludeUsers"], json!([bg]));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn enforce_mfa_without_a_configured_group_says_how_to_set_one() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    emu.add_user("alice@contoso.com");
+    let e = act(&p, "alice@contoso.com", Action::EnforceMfa, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    assert!(e.hint.unwrap().contains("--mfa-group"));
+    let e = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap_err();
+    assert!(e.hint.unwrap().contains("--restricted-group"));
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+// ---- roles ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+    emu.assign_role(&id, graph::HELPDESK_ADMIN);
+    emu.add_eligibility(&id, graph::SECURITY_ADMIN);
+    let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(out.changed);
+    assert!(emu.assignments(&id).is_empty() && emu.eligibilities(&id).is_empty());
+    let active = out.before["active"].as_array().unwrap();
+    assert_eq!(active.len(), 2);
+    assert!(active.iter().all(|a| a["directoryScopeId"] == "/" && a["roleDefinitionId"].is_string()));
+    assert!(active.iter().any(|a| a["roleName"] == "Exchange Administrator"));
+    assert_eq!(out.before["eligible"][0]["roleDefinitionId"], graph::SECURITY_ADMIN);
+    assert!(out.message.contains("Security Administrator (eligible)"), "{}", out.message);
+
+    let back = act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(back.changed);
+    let mut roles: Vec<String> = emu.assignments(&id).into_iter().map(|(r, _)| r).collect();
+    roles.sort();
+    let mut want = vec![graph::EXCHANGE_ADMIN.to_string(), graph::HELPDESK_ADMIN.to_string()];
+    want.sort();
+    assert_eq!(roles, want);
+    assert_eq!(emu.eligibilities(&id), vec![graph::SECURITY_ADMIN.to_string()]);
+    // Restoring twice changes nothing.
+    let again = act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(!again.changed);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn remove_roles_by_name_or_id_removes_only_those() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+    emu.assign_role(&id, graph::HELPDESK_ADMIN);
+    emu.assign_role(&id, graph::SECURITY_ADMIN);
+    let params = ActionParams { roles: vec!["Exchange Administrator".into(), graph::HELPDESK_ADMIN.into()], ..ActionParams::default() };
+    act(&p, "alice@contoso.com", Action::RemoveRoles, &params).await.unwrap();
+    assert_eq!(emu.assignments(&id), vec![(graph::SECURITY_ADMIN.to_string(), Some("/".to_string()))]);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn an_unknown_role_is_not_found_and_nothing_changes() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+    for bad in ["Exchange Admin", "O'Brien's role", "00000000-1111-2222-3333-444444444444"] {
+        let params = ActionParams { roles: vec!["Exchange Administrator".into(), bad.into()], ..ActionParams::default() };
+        let e = act(&p, "alice@contoso.com", Action::RemoveRoles, &params).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "{bad}");
+        assert!(e.hint.is_some());
+    }
+    assert_eq!(emu.assignments(&id).len(), 1);
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn pim_that_cannot_be_read_is_skipped_and_said() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+    emu.add_eligibility(&id, graph::SECURITY_ADMIN);
+    emu.inject(Fault { method: Some("GET"), path_contains: "roleEligibilityScheduleInstances".into(), status: 403, retry_after: None, times: 1 });
+    let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(out.changed && emu.assignments(&id).is_empty());
+    assert_eq!(emu.eligibilities(&id).len(), 1, "PIM untouched");
+    assert!(out.warnings.iter().any(|w| w.contains("PIM") && w.contains("RoleEligibilitySchedule.Read.Directory")), "{:?}", out.warnings);
+    emu.assert_clean();
+}
+
+// ---- groups -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn remove_groups_pages_skips_what_graph_cannot_change_keeps_managed_groups_and_restores() {
+    let (emu, p) = setup(groups_common(Some("restricted"), Some("mfa-required"), None)).await;
+    let id = emu.add_user("alice@contoso.com");
+    let mut removable = Vec::new();
+    for (name, kind) in [("sales", GroupKind::Static), ("eng", GroupKind::Static), ("m365", GroupKind::Unified), ("admins", GroupKind::RoleAssignable)] {
+        let g = emu.add_group(name, kind);
+        emu.add_member(&g, &id);
+        removable.push(g);
+    }
+    let mut kept = Vec::new();
+    for (name, kind) in [("dyn", GroupKind::Dynamic), ("onprem", GroupKind::Synced), ("mailsec", GroupKind::MailEnabledSecurity), ("dl", GroupKind::Distribution), ("restricted", GroupKind::Static), ("mfa-required", GroupKind::Static)] {
+        let g = emu.add_group(name, kind);
+        emu.add_member(&g, &id);
+        kept.push(g);
+    }
+    let out = act(&p, "alice@contoso.com", Action::RemoveGroups, &none()).await.unwrap();
+    for g in &removable {
+        assert!(!emu.is_member(g, &id));
+    }
+    for g in &kept {
+        assert!(emu.is_member(g, &id), "kept {g}");
+    }
+    assert_eq!(out.before["groups"].as_array().unwrap().len(), 4);
+    let skipped = out.after["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 4);
+    assert!(skipped.iter().any(|s| s["reason"].as_str().unwrap().contains("dynamic")));
+    assert!(skipped.iter().any(|s| s["reason"].as_str().unwrap().contains("Exchange")));
+    assert_eq!(out.warnings.len(), 4);
+    // memberOf was paged (page size 3 for 10 groups).
+    assert!(emu.records().iter().filter(|r| r.path.contains("memberOf")).count() >= 4);
+    assert!(emu.writes().iter().all(|w| w.method != "DELETE" || w.path.ends_with("/$ref")));
+
+    let back = act_with(&p, "alice@contoso.com", Action::RestoreGroups, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(back.changed);
+    for g in &removable {
+        assert!(emu.is_member(g, &id));
+    }
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn remove_groups_by_name_uses_an_escaped_filter() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let ob = emu.add_group("O'Brien's team & co", GroupKind::Static);
+    let other = emu.add_group("other", GroupKind::Static);
+    emu.add_member(&ob, &id);
+    emu.add_member(&other, &id);
+    let params = ActionParams { groups: vec!["O'Brien's team & co".into()], ..ActionParams::default() };
+    let out = act(&p, "alice@contoso.com", Action::RemoveGroups, &params).await.unwrap();
+    assert!(out.changed);
+    assert!(!emu.is_member(&ob, &id) && emu.is_member(&other, &id));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_missing_group_is_not_found_and_nothing_changes() {
+    let (emu, p) = setup(groups_common(Some("no-such-group"), None, None)).await;
+    let id = emu.add_user("alice@contoso.com");
+    let g = emu.add_group("sales", GroupKind::Static);
+    emu.add_member(&g, &id);
+    let params = ActionParams { groups: vec!["sales".into(), "nope".into()], ..ActionParams::default() };
+    let e = act(&p, "alice@contoso.com", Action::RemoveGroups, &params).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert!(e.message.contains("nope") && e.hint.is_some());
+    let e = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert!(emu.writes().is_empty() && emu.is_member(&g, &id));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn restrict_and_unrestrict_are_idempotent() {
+    let (emu, p) = setup(groups_common(Some("restricted"), None, None)).await;
+    let g = emu.add_group("restricted", GroupKind::Static);
+    let id = emu.add_user("alice@contoso.com");
+    let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
+    assert!(out.changed && emu.is_member(&g, &id));
+    assert_eq!(out.before["wasMember"], json!(false));
+    let again = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
+    assert!(!again.changed, "already a member (Graph 400 'already exist') is no change");
+    let un = act(&p, "alice@contoso.com", Action::Unrestrict, &none()).await.unwrap();
+    assert!(un.changed && !emu.is_member(&g, &id));
+    let un2 = act(&p, "alice@contoso.com", Action::Unrestrict, &none()).await.unwrap();
+    assert!(!un2.changed, "not a member (Graph 404) is no change");
+    // Undo of a restrict that found the user already restricted leaves them there.
+    emu.add_member(&g, &id);
+    let keep = act_with(&p, "alice@contoso.com", Action::Unrestrict, &none(), Mode::Apply, Some(&again.before)).await.unwrap();
+    assert!(!keep.changed && emu.is_member(&g, &id));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_dynamic_restricted_group_is_refused_with_a_hint() {
+    let (emu, p) = setup(groups_common(Some("dyn"), None, None)).await;
+    emu.add_group("dyn", GroupKind::Dynamic);
+    emu.add_user("alice@contoso.com");
+    let e = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    assert!(e.message.contains("dynamic"));
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+// ---- errors -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_wrong_secret_is_an_authentication_error_that_leaks_nothing() {
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    emu.add_user("alice@contoso.com");
+    let wrong = "wrong-secret-value";
+    let p = Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(wrong)), quick()).unwrap();
+    let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Authentication);
+    assert!(e.message.contains("AADSTS7000215"), "{}", e.message);
+    assert!(e.hint.as_deref().unwrap().contains("secret"), "{:?}", e.hint);
+    for t in err_texts(&e) {
+        assert!(!t.contains(wrong) && !t.contains(SECRET), "{t}");
+    }
+    assert!(format!("{p:?}").find(wrong).is_none());
+    assert!(emu.writes().is_empty());
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_named_in_the_hint() {
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(&["User.Read.All", "RoleManagement.Read.Directory"]));
+    let id = emu.add_user("alice@contoso.com");
+    let p = provider(&emu, CommonSettings::default());
+    let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Permission);
+    let hint = e.hint.clone().unwrap();
+    assert!(hint.contains("`User.EnableDisableAccount.All`") && hint.contains("Entra role"), "{hint}");
+    assert!(e.request_id.is_some());
+    let e = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap_err();
+    assert!(e.hint.unwrap().contains("`User-PasswordProfile.ReadWrite.All`"));
+    assert!(emu.user(&id).enabled && emu.user(&id).password.is_none());
+
+    // With the permission held, a 403 means the Entra role is missing.
+    let emu2 = Emulator::start(Config::default()).await;
+    emu2.register_app(app(graph::LEAST_PRIVILEGE));
+    emu2.add_user("admin@contoso.com");
+    emu2.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 403, retry_after: None, times: 1 });
+    let p2 = provider(&emu2, CommonSettings::default());
+    let e = act(&p2, "admin@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    let hint = e.hint.unwrap();
+    assert!(hint.starts_with("the app holds `User.EnableDisableAccount.All`") && hint.contains("Privileged Authentication Administrator"), "{hint}");
+    emu.assert_clean();
+    emu2.assert_clean();
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_not_found_with_a_request_id() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let e = p.resolve("nobody@contoso.com").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert!(e.message.contains("nobody@contoso.com"));
+    assert!(e.request_id.is_some(), "Graph's request-id is kept");
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_its_retry_after() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 429, retry_after: Some(1), times: 1 });
+    let t = Instant::now();
+    let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
+    assert!(out.changed && !emu.user(&id).enabled);
+    let patches: Vec<_> = emu.writes().into_iter().filter(|w| w.method == "PATCH").collect();
+    assert_eq!(patches.len(), 2);
+    assert_eq!(patches[0].status, 429);
+    assert!(patches[1].at.duration_since(patches[0].at) >= Duration::from_millis(950), "waited for Retry-After");
+    assert!(t.elapsed() >= Duration::from_secs(1));
+    assert_eq!(p.stats().throttled, 1);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn transient_5xx_is_retried_with_backoff() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let g = emu.add_group("restricted", GroupKind::Static);
+    let id = emu.add_user("alice@contoso.com");
+    let p = {
+        drop(p);
+        provider(&emu, groups_common(Some("restricted"), None, None))
+    };
+    emu.inject(Fault { method: Some("POST"), path_contains: "/members/$ref".into(), status: 503, retry_after: None, times: 2 });
+    let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
+    // The retried add was ambiguous after the 5xx; Graph's final answer was a 204.
+    assert!(out.changed && emu.is_member(&g, &id));
+    assert_eq!(p.stats().transient_retries, 2);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_retry_budget_that_runs_out_is_throttled_and_nothing_is_claimed() {
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    let id = emu.add_user("alice@contoso.com");
+    let tuning = Tuning { max_throttled: 2, ..quick() };
+    let p = Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(SECRET)), tuning).unwrap();
+    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 429, retry_after: Some(0), times: 3 });
+    let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Throttled);
+    assert!(emu.user(&id).enabled);
+    assert_eq!(emu.writes().len(), 3, "first try + 2 retries");
+    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 503, retry_after: None, times: 10 });
+    let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transient);
+    assert!(emu.user(&id).enabled);
+    emu.assert_clean();
+}
+
+// ---- bulk, $batch and the write quota ---------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_disables_are_coalesced_into_batches_and_stay_under_the_quota() {
+    // 40 writes of burst, then 20/s: 160 writes need at least (160-40)/20 = 6 s.
+    let cfg = Config { quota: Some((40, Duration::from_secs(2))), latency: Duration::from_millis(5), ..Config::default() };
+    let (emu, p) = setup_with(cfg, CommonSettings::default()).await;
+    let ids = emu.add_users(160, "bulk", "contoso.com");
+    let t = Instant::now();
+    let results: Vec<Result<Outcome, ProviderError>> = futures::stream::iter(1..=160)
+        .map(|i| {
+            let p = &p;
+            async move { act(p, &format!("bulk{i:05}@contoso.com"), Action::Disable, &none()).await }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let elapsed = t.elapsed();
+    assert!(results.iter().all(|r| r.as_ref().is_ok_and(|o| o.changed)), "{:?}", results.iter().find(|r| r.is_err()));
+    assert!(ids.iter().all(|id| !emu.user(id).enabled), "every user disabled");
+    let s = emu.stats();
+    assert!(s.batch_requests > 0 && s.batch_requests < 120, "writes went through $batch: {s:?}");
+    assert_eq!(s.writes_accepted, 160);
+    assert!(elapsed >= Duration::from_secs(5), "the quota was honoured: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(20), "and followed closely: {elapsed:?}");
+    // Every throttled item came back and was retried; none was reported done without a 2xx.
+    let patches = emu.writes().into_iter().filter(|w| w.method == "PATCH").collect::<Vec<_>>();
+    assert_eq!(patches.iter().filter(|w| w.status == 204).count(), 160);
+    assert!(patches.iter().all(|w| w.in_batch));
+    emu.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_reset_password_keeps_the_revoke_after_the_patch() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let ids = emu.add_users(30, "pw", "contoso.com");
+    let outs: Vec<Outcome> = futures::stream::iter(1..=30)
+        .map(|i| {
+            let p = &p;
+            async move { act(p, &format!("pw{i:05}@contoso.com"), Action::ResetPassword, &none()).await.unwrap() }
+        })
+        .buffer_unordered(30)
+        .collect()
+        .await;
+    assert_eq!(outs.len(), 30);
+    let writes = emu.writes();
+    for id in &ids {
+        let u = emu.user(id);
+        assert!(u.password.is_some() && u.force_change && u.revocations == 1);
+        let patch = writes.iter().position(|w| w.method == "PATCH" && w.path.contains(id.as_str())).unwrap();
+        let revoke = writes.iter().position(|w| w.method == "POST" && w.path.contains(id.as_str())).unwrap();
+        assert!(patch < revoke, "revoke after the password for {id}");
+    }
+    assert!(writes.iter().any(|w| w.in_batch));
+    emu.assert_clean();
+}
+
+// ---- credentials and clouds -------------------------------------------------------------
+
+fn cert_profile(emu: &Emulator, path: &std::path::Path, alg: AssertionAlg) -> TenantProfile {
+    let mut prof = profile(emu, CommonSettings::default());
+    if let ProviderConfig::Entra(c) = &mut prof.provider {
+        c.certificate = Some(path.to_path_buf());
+        c.assertion_alg = alg;
+    }
+    prof
+}
+
+#[tokio::test]
+async fn a_certificate_signs_ps256_or_rs256_assertions() {
+    let (cert, key) = graph::make_certificate("remediate-test");
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("app.pem");
+    std::fs::write(&pem, format!("{cert}{key}")).unwrap();
+    for alg in [AssertionAlg::Ps256, AssertionAlg::Rs256] {
+        let emu = Emulator::start(Config::default()).await;
+        emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(cert.clone()), allow_rs256: alg == AssertionAlg::Rs256, roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(), ..App::default() });
+        let id = emu.add_user("alice@contoso.com");
+        // Through `providers::build`, as the engine does it.
+        let prov = remediate::providers::build(&cert_profile(&emu, &pem, alg), &remediate::providers::ProviderEnv { state_dir: dir.path().into() }).unwrap();
+        assert_eq!(prov.kind(), ProviderKind::Entra);
+        let u = prov.resolve("alice@contoso.com").await.unwrap();
+        assert_eq!(u.id, id, "{alg:?}");
+        emu.assert_clean();
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_that_is_not_registered_is_an_authentication_error() {
+    let (registered, _) = graph::make_certificate("registered");
+    let (cert, key) = graph::make_certificate("other");
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("app.pem");
+    std::fs::write(&pem, format!("{key}{cert}")).unwrap();
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(registered), roles: vec!["User.Read.All".into()], ..App::default() });
+    let p = Entra::from_profile(&cert_profile(&emu, &pem, AssertionAlg::Ps256)).unwrap();
+    let e = p.resolve("alice@contoso.com").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Authentication);
+    assert!(e.message.contains("AADSTS700027"), "{}", e.message);
+    assert!(e.hint.unwrap().contains("upload"));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn bad_certificate_files_fail_before_any_request() {
+    let emu = Emulator::start(Config::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = graph::make_certificate("a");
+    let (_, other_key) = graph::make_certificate("b");
+    let cases: Vec<(&str, Option<String>, &str)> = vec![
+        ("missing.pem", None, "does not exist"),
+        ("garbage.pem", Some("this is not a certificate".into()), "no `-----BEGIN"),
+        ("cert-only.pem", Some(cert.clone()), "no `PRIVATE KEY` block"),
+        ("key-only.pem", Some(key.clone()), "no `CERTIFICATE` block"),
+        ("mismatch.pem", Some(format!("{cert}{other_key}")), "does not belong"),
+        ("badb64.pem", Some("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n".into()), "not valid base64"),
+    ];
+    for (name, content, want) in cases {
+        let path = dir.path().join(name);
+        if let Some(c) = &content {
+            std::fs::write(&path, c).unwrap();
+        }
+        let e = Entra::from_profile(&cert_profile(&emu, &path, AssertionAlg::Ps256)).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(want), "{name}: {msg}");
+        let hint = e.hint().unwrap_or_default();
+        assert!(!hint.is_empty(), "{name}: a hint");
+        assert!(!msg.contains("PRIVATE KEY-----") && !hint.contains("MII"), "{name}: no key material in {msg}");
+    }
+    assert_eq!(emu.stats().http_requests, 0, "nothing was sent");
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_national_cloud_uses_its_scope_audience_and_odata_host() {
+    for (ours, theirs) in [(Cloud::Usgov, graph::Cloud::Usgov), (Cloud::UsgovDod, graph::Cloud::UsgovDod), (Cloud::China, graph::Cloud::China)] {
+        let emu = Emulator::start(Config { cloud: theirs, ..Config::default() }).await;
+        let (cert, key) = graph::make_certificate("gov");
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("app.pem");
+        std::fs::write(&pem, format!("{cert}{key}")).unwrap();
+        emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(cert), roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(), ..App::default() });
+        let g = emu.add_group("restricted", GroupKind::Static);
+        let id = emu.add_user("alice@agency.gov");
+        let mut prof = cert_profile(&emu, &pem, AssertionAlg::Ps256);
+        prof.common.restricted_group = Some("restricted".into());
+        if let ProviderConfig::Entra(c) = &mut prof.provider {
+            c.cloud = ours;
+        }
+        let p = Entra::from_profile(&prof).unwrap();
+        let out = act(&p, "alice@agency.gov", Action::Restrict, &none()).await.unwrap();
+        assert!(out.changed && emu.is_member(&g, &id), "{ours:?}");
+        emu.assert_clean();
+    }
+}
+
+#[tokio::test]
+async fn the_token_is_cached_and_renewed_after_a_401() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let ids = emu.add_users(5, "u", "contoso.com");
+    for i in 1..=5 {
+        act(&p, &format!("u{i:05}@contoso.com"), Action::Disable, &none()).await.unwrap();
+    }
+    assert_eq!(emu.stats().token_requests, 1, "one token for many calls");
+    emu.revoke_tokens();
+    act_with(&p, &ids[0], Action::Enable, &none(), Mode::Apply, None).await.unwrap();
+    assert_eq!(emu.stats().token_requests, 2, "a 401 gets a new token, once");
+    assert!(emu.user(&ids[0]).enabled);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn plain_http_endpoints_are_refused_off_loopback() {
+    let emu = Emulator::start(Config::default()).await;
+    let mut prof = profile(&emu, CommonSettings::default());
+    if let ProviderConfig::Entra(c) = &mut prof.provider {
+        c.graph_url = Some("http://graph.example.com".into());
+    }
+    let e = Entra::new(&prof, Credential::Secret(Secret::new(SECRET)), quick()).unwrap_err();
+    assert!(e.to_string().contains("loopback"), "{e}");
+}
+
+// ---- tenant test --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn check_reports_each_action_and_what_to_grant() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let checks = p.check().await.unwrap();
+    assert_eq!(checks[0].name, "token");
+    assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+    assert_eq!(checks.len(), 1 + Action::USER_FACING.len());
+
+    let emu2 = Emulator::start(Config::default()).await;
+    emu2.register_app(app(&["User.Read.All", "RoleManagement.Read.Directory", "Directory.ReadWrite.All"]));
+    let p2 = provider(&emu2, CommonSettings::default());
+    let checks = p2.check().await.unwrap();
+    let by = |n: &str| checks.iter().find(|c| c.name == n).unwrap().clone();
+    assert!(by("disable").ok, "Directory.ReadWrite.All is higher than User.EnableDisableAccount.All");
+    let roles = by("remove-roles");
+    assert!(!roles.ok && roles.hint.unwrap().contains("`RoleManagement.ReadWrite.Directory`"));
+    let mfa = by("enforce-mfa");
+    assert!(!mfa.ok && mfa.detail.contains("Policy.ReadWrite.ConditionalAccess"));
+    let texts: Vec<String> = checks.iter().map(|c| format!("{c:?}")).collect();
+    assert_no_secrets(&emu2, &texts);
+
+    let emu3 = Emulator::start(Config::default()).await;
+    emu3.register_app(app(&[]));
+    let bad = Entra::new(&profile(&emu3, CommonSettings::default()), Credential::Secret(Secret::new("nope")), quick()).unwrap();
+    assert_eq!(bad.check().await.unwrap_err().kind, ErrorKind::Authentication);
+    emu.assert_clean();
+    emu2.assert_clean();
+    emu3.assert_clean();
+}
+
+#[tokio::test]
+async fn outputs_never_carry_the_secret_or_a_token() {
+    let (emu, p) = setup(groups_common(Some("restricted"), None, None)).await;
+    emu.add_group("restricted", GroupKind::Static);
+    emu.add_user("alice@contoso.com");
+    let mut texts = Vec::new();
+    for action in [Action::Disable, Action::RevokeSessions, Action::Restrict, Action::RemoveGroups, Action::RemoveRoles] {
+        let o = act(&p, "alice@contoso.com", action, &none()).await.unwrap();
+        texts.push(format!("{o:?} {} {} {}", o.message, o.before, o.after));
+    }
+    let e = act(&p, "ghost@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    texts.extend(err_texts(&e));
+    texts.push(format!("{p:?}"));
+    assert_no_secrets(&emu, &texts);
+    emu.assert_clean();
+}

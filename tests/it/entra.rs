@@ -990,3 +990,59 @@ async fn outputs_never_carry_the_secret_or_a_token() {
     assert_no_secrets(&emu, &texts);
     emu.assert_clean();
 }
+
+// ---- the emulator itself is strict ------------------------------------------------------
+
+/// The checks above are only as good as the emulator's strictness: each malformed call
+/// here must be flagged (and each is a mistake a Graph client can really make).
+#[tokio::test]
+async fn the_emulator_flags_malformed_calls() {
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    let uid = emu.add_user("alice@contoso.com");
+    let gid = emu.add_group("g", GroupKind::Static);
+    emu.add_member(&gid, &uid);
+    let http = reqwest::Client::new();
+    let tok: Value = http
+        .post(format!("{}/{}/oauth2/v2.0/token", emu.url(), emu.tenant_id()))
+        .form(&[("client_id", CLIENT), ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials"), ("client_secret", SECRET)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tok = tok["access_token"].as_str().unwrap().to_string();
+    let base = format!("{}/v1.0", emu.url());
+    let items: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{uid}")})).collect();
+    let cases: Vec<(&str, String, Option<Value>, &str)> = vec![
+        ("DELETE", format!("/groups/{gid}/members/{uid}"), None, "not a path"),
+        ("PATCH", format!("/users/{uid}"), Some(json!({"accountEnabled": "false"})), "expected a boolean"),
+        ("PATCH", format!("/users/{uid}"), Some(json!({"acountEnabled": false})), "unknown property `acountEnabled`"),
+        ("PATCH", format!("/users/{uid}"), Some(json!({"passwordProfile": {"forceChangePasswordNextSignIn": true}})), "silent no-op"),
+        ("GET", "/users/$alice@contoso.com".into(), None, "`$`"),
+        ("GET", "/groups?$filter=displayName eq 'O'Brien'".into(), None, "malformed $filter"),
+        ("GET", format!("/users/{uid}?$select=accountEnabld"), None, "$select"),
+        ("POST", format!("/groups/{gid}/members/$ref"), Some(json!({"@odata.id": format!("https://graph.microsoft.us/v1.0/directoryObjects/{uid}")})), "@odata.id"),
+        ("GET", "/groups/sales".into(), None, "object id"),
+        ("POST", "/$batch".into(), Some(json!({"requests": items})), "at most 20"),
+        ("GET", format!("/users/{uid}?$expand=memberOf"), None, "not allowed"),
+    ];
+    for (method, path, body, want) in cases {
+        let mut rb = http.request(method.parse().unwrap(), format!("{base}{path}")).bearer_auth(&tok);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        assert!(r.status().is_client_error() || method == "PATCH", "{method} {path}: {}", r.status());
+        let v = emu.take_violations();
+        assert!(v.iter().any(|x| x.contains(want)), "{method} {path}: want a violation with {want:?}, got {v:?}");
+    }
+    // No bearer token, and a JSON body sent as text.
+    http.get(format!("{base}/users/{uid}")).send().await.unwrap();
+    assert!(emu.take_violations().iter().any(|v| v.contains("no Authorization")));
+    http.patch(format!("{base}/users/{uid}")).bearer_auth(&tok).body(r#"{"accountEnabled":false}"#).send().await.unwrap();
+    assert!(emu.take_violations().iter().any(|v| v.contains("Content-Type")));
+    assert!(emu.user(&uid).enabled && emu.is_member(&gid, &uid), "no malformed call changed anything");
+    emu.assert_clean();
+}

@@ -85,7 +85,9 @@ struct Run {
 }
 
 async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tuning, concurrency: usize) -> Run {
-    let emu = graph::Emulator::start(graph::Config { latency: o.latency, quota, page_size: 100, ..graph::Config::default() }).await;
+    let emu =
+        graph::Emulator::start(graph::Config { latency: o.latency, quota, page_size: 100, ..graph::Config::default() })
+            .await;
     emu.register_app(graph::App {
         client_id: CLIENT.into(),
         secret: Some(SECRET.into()),
@@ -117,7 +119,12 @@ async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tun
                 let r = async {
                     let u = p.resolve(&name).await?;
                     let state = p.state(&u).await?;
-                    p.apply(&u, Action::Disable, ApplyContext { mode: Mode::Apply, params, restore: None, state: &state }).await
+                    p.apply(
+                        &u,
+                        Action::Disable,
+                        ApplyContext { mode: Mode::Apply, params, restore: None, state: &state },
+                    )
+                    .await
                 }
                 .await;
                 match r {
@@ -136,7 +143,15 @@ async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tun
     let ok = results.iter().filter(|r| **r).count();
     let write_attempts = emu.writes().len();
     emu.assert_clean();
-    Run { wall, ok, failed: users - ok, emu: emu.stats(), write_attempts, client: p.stats(), rate: p.learned_write_rate() }
+    Run {
+        wall,
+        ok,
+        failed: users - ok,
+        emu: emu.stats(),
+        write_attempts,
+        client: p.stats(),
+        rate: p.learned_write_rate(),
+    }
 }
 
 fn report(title: &str, r: &Run) {
@@ -171,10 +186,7 @@ async fn main() {
         let refill = o.quota as f64 / o.window.as_secs_f64();
         let bound = (o.users as f64 - o.quota as f64).max(0.0) / refill;
         report("\n[1] bulk disable under the write quota", &r);
-        println!(
-            "  lower bound        {bound:.1} s ({} writes: {} burst, then {refill:.1}/s)",
-            o.users, o.quota
-        );
+        println!("  lower bound        {bound:.1} s ({} writes: {} burst, then {refill:.1}/s)", o.users, o.quota);
         if bound > 0.0 {
             println!("  ratio to bound     {:.3} (target <= 1.15)", r.wall.as_secs_f64() / bound);
         }

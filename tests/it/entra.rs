@@ -148,7 +148,8 @@ async fn disable_and_enable_record_before_state_and_are_idempotent() {
 async fn undo_of_disable_leaves_a_user_that_was_disabled_before() {
     let (emu, p) = setup(CommonSettings::default()).await;
     let id = emu.add_user_with(NewUser { upn: "dave@contoso.com".into(), disabled: true, ..NewUser::default() });
-    let out = act_with(&p, &id, Action::Enable, &none(), Mode::Apply, Some(&json!({"accountEnabled": false}))).await.unwrap();
+    let out =
+        act_with(&p, &id, Action::Enable, &none(), Mode::Apply, Some(&json!({"accountEnabled": false}))).await.unwrap();
     assert!(!out.changed);
     assert!(!emu.user(&id).enabled);
     assert!(emu.writes().is_empty());
@@ -164,7 +165,15 @@ async fn dry_run_reads_but_never_writes() {
     emu.add_group("restricted", GroupKind::Static);
     emu.add_group("mfa", GroupKind::Static);
     emu.assign_role(&id, graph::EXCHANGE_ADMIN);
-    for action in [Action::Disable, Action::ResetPassword, Action::RevokeSessions, Action::EnforceMfa, Action::RemoveRoles, Action::RemoveGroups, Action::Restrict] {
+    for action in [
+        Action::Disable,
+        Action::ResetPassword,
+        Action::RevokeSessions,
+        Action::EnforceMfa,
+        Action::RemoveRoles,
+        Action::RemoveGroups,
+        Action::Restrict,
+    ] {
         let out = act_with(&p, "bob@contoso.com", action, &none(), Mode::DryRun, None).await.unwrap();
         assert!(out.changed, "{action}: a dry run says what would change");
         assert!(out.secret.is_none(), "{action}: no password in a dry run");
@@ -181,7 +190,10 @@ async fn disable_of_a_synced_user_warns_to_act_on_ad() {
     let u = p.resolve("carol@contoso.com").await.unwrap();
     let st = p.state(&u).await.unwrap();
     assert!(st.synced);
-    let out = p.apply(&u, Action::Disable, ApplyContext { mode: Mode::Apply, params: &none(), restore: None, state: &st }).await.unwrap();
+    let out = p
+        .apply(&u, Action::Disable, ApplyContext { mode: Mode::Apply, params: &none(), restore: None, state: &st })
+        .await
+        .unwrap();
     assert!(out.changed && !emu.user(&id).enabled);
     assert!(out.warnings.iter().any(|w| w.contains("on-premises") && w.contains("`ad` tenant")), "{:?}", out.warnings);
     emu.assert_clean();
@@ -239,7 +251,13 @@ async fn reset_password_of_a_synced_user_fails_with_a_hint_and_sends_nothing() {
 async fn failed_revoke_after_reset_is_reported_not_hidden() {
     let (emu, p) = setup(CommonSettings::default()).await;
     emu.add_user("alice@contoso.com");
-    emu.inject(Fault { method: Some("POST"), path_contains: "revokeSignInSessions".into(), status: 403, retry_after: None, times: 1 });
+    emu.inject(Fault {
+        method: Some("POST"),
+        path_contains: "revokeSignInSessions".into(),
+        status: 403,
+        retry_after: None,
+        times: 1,
+    });
     let e = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Permission);
     assert!(e.message.contains("was reset") && e.message.contains("not revoked"), "{}", e.message);
@@ -319,10 +337,19 @@ async fn hostile_user_names_change_nothing_and_fail_clearly() {
 #[tokio::test]
 async fn a_mail_address_resolves_through_an_escaped_filter() {
     let (emu, p) = setup(CommonSettings::default()).await;
-    let id = emu.add_user_with(NewUser { upn: "ob@contoso.onmicrosoft.com".into(), mail: Some("o'brien@contoso.com".into()), ..NewUser::default() });
+    let id = emu.add_user_with(NewUser {
+        upn: "ob@contoso.onmicrosoft.com".into(),
+        mail: Some("o'brien@contoso.com".into()),
+        ..NewUser::default()
+    });
     let u = p.resolve("o'brien@contoso.com").await.unwrap();
     assert_eq!(u.id, id);
-    assert!(emu.records().iter().any(|r| r.path.contains("%24filter=mail%20eq%20%27o%27%27brien%40contoso.com%27") || r.path.contains("$filter=mail%20eq%20%27o%27%27brien")), "{:?}", emu.records());
+    assert!(
+        emu.records().iter().any(|r| r.path.contains("%24filter=mail%20eq%20%27o%27%27brien%40contoso.com%27")
+            || r.path.contains("$filter=mail%20eq%20%27o%27%27brien")),
+        "{:?}",
+        emu.records()
+    );
     emu.assert_clean();
 }
 
@@ -386,7 +413,10 @@ async fn enforce_mfa_creates_one_policy_for_many_users_and_adds_them_to_the_grou
     assert_eq!(pol["grantControls"]["builtInControls"], json!(["mfa"]));
     assert_eq!(outs.iter().filter(|o| o.after["policy"]["created"] == json!(true)).count(), 1);
     assert!(outs.iter().all(|o| o.after["policy"]["id"] == pol["id"]));
-    assert!(outs.iter().any(|o| o.warnings.iter().any(|w| w.contains("ghost@contoso.com"))), "a missing protected account is reported");
+    assert!(
+        outs.iter().any(|o| o.warnings.iter().any(|w| w.contains("ghost@contoso.com"))),
+        "a missing protected account is reported"
+    );
     for u in &users {
         assert!(emu.is_member(&g, u));
     }
@@ -397,11 +427,15 @@ async fn enforce_mfa_creates_one_policy_for_many_users_and_adds_them_to_the_grou
     let o = act(&p, "user00001@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
     assert!(!o.changed);
     assert_eq!(o.before["wasMember"], json!(true));
-    let keep = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&o.before)).await.unwrap();
+    let keep = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&o.before))
+        .await
+        .unwrap();
     assert!(!keep.changed && emu.is_member(&g, &users[0]));
     // The undo of a real enforce takes the user out.
     assert!(outs.iter().all(|o| o.before["wasMember"] == json!(false) && o.before["group"] == json!(g)));
-    let back = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&outs[0].before)).await.unwrap();
+    let back = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&outs[0].before))
+        .await
+        .unwrap();
     assert!(back.changed && !emu.is_member(&g, &users[0]));
     emu.assert_clean();
 }
@@ -424,7 +458,8 @@ async fn phishing_resistant_mfa_has_its_own_policy_and_group() {
     assert_eq!(out.before["phishingResistant"], json!(true));
 
     // The undo takes the user out of that group, from the record alone.
-    let back = act_with(&p, "alice@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    let back =
+        act_with(&p, "alice@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
     assert!(back.changed && !emu.is_member(&strong, &id));
     emu.assert_clean();
 }
@@ -483,7 +518,8 @@ async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back()
     assert_eq!(out.before["eligible"][0]["roleDefinitionId"], graph::SECURITY_ADMIN);
     assert!(out.message.contains("Security Administrator (eligible)"), "{}", out.message);
 
-    let back = act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    let back =
+        act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
     assert!(back.changed);
     let mut roles: Vec<String> = emu.assignments(&id).into_iter().map(|(r, _)| r).collect();
     roles.sort();
@@ -492,7 +528,8 @@ async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back()
     assert_eq!(roles, want);
     assert_eq!(emu.eligibilities(&id), vec![graph::SECURITY_ADMIN.to_string()]);
     // Restoring twice changes nothing.
-    let again = act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    let again =
+        act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
     assert!(!again.changed);
     emu.assert_clean();
 }
@@ -504,7 +541,10 @@ async fn remove_roles_by_name_or_id_removes_only_those() {
     emu.assign_role(&id, graph::EXCHANGE_ADMIN);
     emu.assign_role(&id, graph::HELPDESK_ADMIN);
     emu.assign_role(&id, graph::SECURITY_ADMIN);
-    let params = ActionParams { roles: vec!["Exchange Administrator".into(), graph::HELPDESK_ADMIN.into()], ..ActionParams::default() };
+    let params = ActionParams {
+        roles: vec!["Exchange Administrator".into(), graph::HELPDESK_ADMIN.into()],
+        ..ActionParams::default()
+    };
     act(&p, "alice@contoso.com", Action::RemoveRoles, &params).await.unwrap();
     assert_eq!(emu.assignments(&id), vec![(graph::SECURITY_ADMIN.to_string(), Some("/".to_string()))]);
     emu.assert_clean();
@@ -516,7 +556,8 @@ async fn an_unknown_role_is_not_found_and_nothing_changes() {
     let id = emu.add_user("alice@contoso.com");
     emu.assign_role(&id, graph::EXCHANGE_ADMIN);
     for bad in ["Exchange Admin", "O'Brien's role", "00000000-1111-2222-3333-444444444444"] {
-        let params = ActionParams { roles: vec!["Exchange Administrator".into(), bad.into()], ..ActionParams::default() };
+        let params =
+            ActionParams { roles: vec!["Exchange Administrator".into(), bad.into()], ..ActionParams::default() };
         let e = act(&p, "alice@contoso.com", Action::RemoveRoles, &params).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound, "{bad}");
         assert!(e.hint.is_some());
@@ -532,11 +573,21 @@ async fn pim_that_cannot_be_read_is_skipped_and_said() {
     let id = emu.add_user("alice@contoso.com");
     emu.assign_role(&id, graph::EXCHANGE_ADMIN);
     emu.add_eligibility(&id, graph::SECURITY_ADMIN);
-    emu.inject(Fault { method: Some("GET"), path_contains: "roleEligibilityScheduleInstances".into(), status: 403, retry_after: None, times: 1 });
+    emu.inject(Fault {
+        method: Some("GET"),
+        path_contains: "roleEligibilityScheduleInstances".into(),
+        status: 403,
+        retry_after: None,
+        times: 1,
+    });
     let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
     assert!(out.changed && emu.assignments(&id).is_empty());
     assert_eq!(emu.eligibilities(&id).len(), 1, "PIM untouched");
-    assert!(out.warnings.iter().any(|w| w.contains("PIM") && w.contains("RoleEligibilitySchedule.Read.Directory")), "{:?}", out.warnings);
+    assert!(
+        out.warnings.iter().any(|w| w.contains("PIM") && w.contains("RoleEligibilitySchedule.Read.Directory")),
+        "{:?}",
+        out.warnings
+    );
     emu.assert_clean();
 }
 
@@ -547,13 +598,25 @@ async fn remove_groups_pages_skips_what_graph_cannot_change_keeps_managed_groups
     let (emu, p) = setup(groups_common(Some("restricted"), Some("mfa-required"), None)).await;
     let id = emu.add_user("alice@contoso.com");
     let mut removable = Vec::new();
-    for (name, kind) in [("sales", GroupKind::Static), ("eng", GroupKind::Static), ("m365", GroupKind::Unified), ("admins", GroupKind::RoleAssignable)] {
+    for (name, kind) in [
+        ("sales", GroupKind::Static),
+        ("eng", GroupKind::Static),
+        ("m365", GroupKind::Unified),
+        ("admins", GroupKind::RoleAssignable),
+    ] {
         let g = emu.add_group(name, kind);
         emu.add_member(&g, &id);
         removable.push(g);
     }
     let mut kept = Vec::new();
-    for (name, kind) in [("dyn", GroupKind::Dynamic), ("onprem", GroupKind::Synced), ("mailsec", GroupKind::MailEnabledSecurity), ("dl", GroupKind::Distribution), ("restricted", GroupKind::Static), ("mfa-required", GroupKind::Static)] {
+    for (name, kind) in [
+        ("dyn", GroupKind::Dynamic),
+        ("onprem", GroupKind::Synced),
+        ("mailsec", GroupKind::MailEnabledSecurity),
+        ("dl", GroupKind::Distribution),
+        ("restricted", GroupKind::Static),
+        ("mfa-required", GroupKind::Static),
+    ] {
         let g = emu.add_group(name, kind);
         emu.add_member(&g, &id);
         kept.push(g);
@@ -575,7 +638,9 @@ async fn remove_groups_pages_skips_what_graph_cannot_change_keeps_managed_groups
     assert!(emu.records().iter().filter(|r| r.path.contains("memberOf")).count() >= 4);
     assert!(emu.writes().iter().all(|w| w.method != "DELETE" || w.path.ends_with("/$ref")));
 
-    let back = act_with(&p, "alice@contoso.com", Action::RestoreGroups, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    let back = act_with(&p, "alice@contoso.com", Action::RestoreGroups, &none(), Mode::Apply, Some(&out.before))
+        .await
+        .unwrap();
     assert!(back.changed);
     for g in &removable {
         assert!(emu.is_member(g, &id));
@@ -630,7 +695,8 @@ async fn restrict_and_unrestrict_are_idempotent() {
     assert!(!un2.changed, "not a member (Graph 404) is no change");
     // Undo of a restrict that found the user already restricted leaves them there.
     emu.add_member(&g, &id);
-    let keep = act_with(&p, "alice@contoso.com", Action::Unrestrict, &none(), Mode::Apply, Some(&again.before)).await.unwrap();
+    let keep =
+        act_with(&p, "alice@contoso.com", Action::Unrestrict, &none(), Mode::Apply, Some(&again.before)).await.unwrap();
     assert!(!keep.changed && emu.is_member(&g, &id));
     emu.assert_clean();
 }
@@ -655,7 +721,8 @@ async fn a_wrong_secret_is_an_authentication_error_that_leaks_nothing() {
     emu.register_app(app(graph::LEAST_PRIVILEGE));
     emu.add_user("alice@contoso.com");
     let wrong = "wrong-secret-value";
-    let p = Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(wrong)), quick()).unwrap();
+    let p =
+        Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(wrong)), quick()).unwrap();
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Authentication);
     assert!(e.message.contains("AADSTS7000215"), "{}", e.message);
@@ -687,11 +754,21 @@ async fn a_missing_permission_is_named_in_the_hint() {
     let emu2 = Emulator::start(Config::default()).await;
     emu2.register_app(app(graph::LEAST_PRIVILEGE));
     emu2.add_user("admin@contoso.com");
-    emu2.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 403, retry_after: None, times: 1 });
+    emu2.inject(Fault {
+        method: Some("PATCH"),
+        path_contains: "/users/".into(),
+        status: 403,
+        retry_after: None,
+        times: 1,
+    });
     let p2 = provider(&emu2, CommonSettings::default());
     let e = act(&p2, "admin@contoso.com", Action::Disable, &none()).await.unwrap_err();
     let hint = e.hint.unwrap();
-    assert!(hint.starts_with("the app holds `User.EnableDisableAccount.All`") && hint.contains("Privileged Authentication Administrator"), "{hint}");
+    assert!(
+        hint.starts_with("the app holds `User.EnableDisableAccount.All`")
+            && hint.contains("Privileged Authentication Administrator"),
+        "{hint}"
+    );
     emu.assert_clean();
     emu2.assert_clean();
 }
@@ -710,7 +787,13 @@ async fn an_unknown_user_is_not_found_with_a_request_id() {
 async fn a_429_is_retried_after_its_retry_after() {
     let (emu, p) = setup(CommonSettings::default()).await;
     let id = emu.add_user("alice@contoso.com");
-    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 429, retry_after: Some(1), times: 1 });
+    emu.inject(Fault {
+        method: Some("PATCH"),
+        path_contains: "/users/".into(),
+        status: 429,
+        retry_after: Some(1),
+        times: 1,
+    });
     let t = Instant::now();
     let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
     assert!(out.changed && !emu.user(&id).enabled);
@@ -732,7 +815,13 @@ async fn transient_5xx_is_retried_with_backoff() {
         drop(p);
         provider(&emu, groups_common(Some("restricted"), None, None))
     };
-    emu.inject(Fault { method: Some("POST"), path_contains: "/members/$ref".into(), status: 503, retry_after: None, times: 2 });
+    emu.inject(Fault {
+        method: Some("POST"),
+        path_contains: "/members/$ref".into(),
+        status: 503,
+        retry_after: None,
+        times: 2,
+    });
     let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
     // The retried add was ambiguous after the 5xx; Graph's final answer was a 204.
     assert!(out.changed && emu.is_member(&g, &id));
@@ -746,13 +835,26 @@ async fn a_retry_budget_that_runs_out_is_throttled_and_nothing_is_claimed() {
     emu.register_app(app(graph::LEAST_PRIVILEGE));
     let id = emu.add_user("alice@contoso.com");
     let tuning = Tuning { max_throttled: 2, ..quick() };
-    let p = Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(SECRET)), tuning).unwrap();
-    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 429, retry_after: Some(0), times: 3 });
+    let p =
+        Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(SECRET)), tuning).unwrap();
+    emu.inject(Fault {
+        method: Some("PATCH"),
+        path_contains: "/users/".into(),
+        status: 429,
+        retry_after: Some(0),
+        times: 3,
+    });
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Throttled);
     assert!(emu.user(&id).enabled);
     assert_eq!(emu.writes().len(), 3, "first try + 2 retries");
-    emu.inject(Fault { method: Some("PATCH"), path_contains: "/users/".into(), status: 503, retry_after: None, times: 10 });
+    emu.inject(Fault {
+        method: Some("PATCH"),
+        path_contains: "/users/".into(),
+        status: 503,
+        retry_after: None,
+        times: 10,
+    });
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient);
     assert!(emu.user(&id).enabled);
@@ -764,7 +866,8 @@ async fn a_retry_budget_that_runs_out_is_throttled_and_nothing_is_claimed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_disables_are_coalesced_into_batches_and_stay_under_the_quota() {
     // 40 writes of burst, then 20/s: 160 writes need at least (160-40)/20 = 6 s.
-    let cfg = Config { quota: Some((40, Duration::from_secs(2))), latency: Duration::from_millis(5), ..Config::default() };
+    let cfg =
+        Config { quota: Some((40, Duration::from_secs(2))), latency: Duration::from_millis(5), ..Config::default() };
     let (emu, p) = setup_with(cfg, CommonSettings::default()).await;
     let ids = emu.add_users(160, "bulk", "contoso.com");
     let t = Instant::now();
@@ -835,10 +938,20 @@ async fn a_certificate_signs_ps256_or_rs256_assertions() {
     std::fs::write(&pem, format!("{cert}{key}")).unwrap();
     for alg in [AssertionAlg::Ps256, AssertionAlg::Rs256] {
         let emu = Emulator::start(Config::default()).await;
-        emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(cert.clone()), allow_rs256: alg == AssertionAlg::Rs256, roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(), ..App::default() });
+        emu.register_app(App {
+            client_id: CLIENT.into(),
+            certificate_pem: Some(cert.clone()),
+            allow_rs256: alg == AssertionAlg::Rs256,
+            roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(),
+            ..App::default()
+        });
         let id = emu.add_user("alice@contoso.com");
         // Through `providers::build`, as the engine does it.
-        let prov = remediate::providers::build(&cert_profile(&emu, &pem, alg), &remediate::providers::ProviderEnv { state_dir: dir.path().into() }).unwrap();
+        let prov = remediate::providers::build(
+            &cert_profile(&emu, &pem, alg),
+            &remediate::providers::ProviderEnv { state_dir: dir.path().into() },
+        )
+        .unwrap();
         assert_eq!(prov.kind(), ProviderKind::Entra);
         let u = prov.resolve("alice@contoso.com").await.unwrap();
         assert_eq!(u.id, id, "{alg:?}");
@@ -854,7 +967,12 @@ async fn a_certificate_that_is_not_registered_is_an_authentication_error() {
     let pem = dir.path().join("app.pem");
     std::fs::write(&pem, format!("{key}{cert}")).unwrap();
     let emu = Emulator::start(Config::default()).await;
-    emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(registered), roles: vec!["User.Read.All".into()], ..App::default() });
+    emu.register_app(App {
+        client_id: CLIENT.into(),
+        certificate_pem: Some(registered),
+        roles: vec!["User.Read.All".into()],
+        ..App::default()
+    });
     let p = Entra::from_profile(&cert_profile(&emu, &pem, AssertionAlg::Ps256)).unwrap();
     let e = p.resolve("alice@contoso.com").await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Authentication);
@@ -875,7 +993,11 @@ async fn bad_certificate_files_fail_before_any_request() {
         ("cert-only.pem", Some(cert.clone()), "no `PRIVATE KEY` block"),
         ("key-only.pem", Some(key.clone()), "no `CERTIFICATE` block"),
         ("mismatch.pem", Some(format!("{cert}{other_key}")), "does not belong"),
-        ("badb64.pem", Some("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n".into()), "not valid base64"),
+        (
+            "badb64.pem",
+            Some("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n".into()),
+            "not valid base64",
+        ),
     ];
     for (name, content, want) in cases {
         let path = dir.path().join(name);
@@ -895,13 +1017,22 @@ async fn bad_certificate_files_fail_before_any_request() {
 
 #[tokio::test]
 async fn a_national_cloud_uses_its_scope_audience_and_odata_host() {
-    for (ours, theirs) in [(Cloud::Usgov, graph::Cloud::Usgov), (Cloud::UsgovDod, graph::Cloud::UsgovDod), (Cloud::China, graph::Cloud::China)] {
+    for (ours, theirs) in [
+        (Cloud::Usgov, graph::Cloud::Usgov),
+        (Cloud::UsgovDod, graph::Cloud::UsgovDod),
+        (Cloud::China, graph::Cloud::China),
+    ] {
         let emu = Emulator::start(Config { cloud: theirs, ..Config::default() }).await;
         let (cert, key) = graph::make_certificate("gov");
         let dir = tempfile::tempdir().unwrap();
         let pem = dir.path().join("app.pem");
         std::fs::write(&pem, format!("{cert}{key}")).unwrap();
-        emu.register_app(App { client_id: CLIENT.into(), certificate_pem: Some(cert), roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(), ..App::default() });
+        emu.register_app(App {
+            client_id: CLIENT.into(),
+            certificate_pem: Some(cert),
+            roles: graph::LEAST_PRIVILEGE.iter().map(|s| s.to_string()).collect(),
+            ..App::default()
+        });
         let g = emu.add_group("restricted", GroupKind::Static);
         let id = emu.add_user("alice@agency.gov");
         let mut prof = cert_profile(&emu, &pem, AssertionAlg::Ps256);
@@ -967,7 +1098,8 @@ async fn check_reports_each_action_and_what_to_grant() {
 
     let emu3 = Emulator::start(Config::default()).await;
     emu3.register_app(app(&[]));
-    let bad = Entra::new(&profile(&emu3, CommonSettings::default()), Credential::Secret(Secret::new("nope")), quick()).unwrap();
+    let bad = Entra::new(&profile(&emu3, CommonSettings::default()), Credential::Secret(Secret::new("nope")), quick())
+        .unwrap();
     assert_eq!(bad.check().await.unwrap_err().kind, ErrorKind::Authentication);
     emu.assert_clean();
     emu2.assert_clean();
@@ -980,7 +1112,8 @@ async fn outputs_never_carry_the_secret_or_a_token() {
     emu.add_group("restricted", GroupKind::Static);
     emu.add_user("alice@contoso.com");
     let mut texts = Vec::new();
-    for action in [Action::Disable, Action::RevokeSessions, Action::Restrict, Action::RemoveGroups, Action::RemoveRoles] {
+    for action in [Action::Disable, Action::RevokeSessions, Action::Restrict, Action::RemoveGroups, Action::RemoveRoles]
+    {
         let o = act(&p, "alice@contoso.com", action, &none()).await.unwrap();
         texts.push(format!("{o:?} {} {} {}", o.message, o.before, o.after));
     }
@@ -1005,7 +1138,12 @@ async fn the_emulator_flags_malformed_calls() {
     let http = reqwest::Client::new();
     let tok: Value = http
         .post(format!("{}/{}/oauth2/v2.0/token", emu.url(), emu.tenant_id()))
-        .form(&[("client_id", CLIENT), ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials"), ("client_secret", SECRET)])
+        .form(&[
+            ("client_id", CLIENT),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("grant_type", "client_credentials"),
+            ("client_secret", SECRET),
+        ])
         .send()
         .await
         .unwrap()
@@ -1014,16 +1152,27 @@ async fn the_emulator_flags_malformed_calls() {
         .unwrap();
     let tok = tok["access_token"].as_str().unwrap().to_string();
     let base = format!("{}/v1.0", emu.url());
-    let items: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{uid}")})).collect();
+    let items: Vec<Value> =
+        (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{uid}")})).collect();
     let cases: Vec<(&str, String, Option<Value>, &str)> = vec![
         ("DELETE", format!("/groups/{gid}/members/{uid}"), None, "not a path"),
         ("PATCH", format!("/users/{uid}"), Some(json!({"accountEnabled": "false"})), "expected a boolean"),
         ("PATCH", format!("/users/{uid}"), Some(json!({"acountEnabled": false})), "unknown property `acountEnabled`"),
-        ("PATCH", format!("/users/{uid}"), Some(json!({"passwordProfile": {"forceChangePasswordNextSignIn": true}})), "silent no-op"),
+        (
+            "PATCH",
+            format!("/users/{uid}"),
+            Some(json!({"passwordProfile": {"forceChangePasswordNextSignIn": true}})),
+            "silent no-op",
+        ),
         ("GET", "/users/$alice@contoso.com".into(), None, "`$`"),
         ("GET", "/groups?$filter=displayName eq 'O'Brien'".into(), None, "malformed $filter"),
         ("GET", format!("/users/{uid}?$select=accountEnabld"), None, "$select"),
-        ("POST", format!("/groups/{gid}/members/$ref"), Some(json!({"@odata.id": format!("https://graph.microsoft.us/v1.0/directoryObjects/{uid}")})), "@odata.id"),
+        (
+            "POST",
+            format!("/groups/{gid}/members/$ref"),
+            Some(json!({"@odata.id": format!("https://graph.microsoft.us/v1.0/directoryObjects/{uid}")})),
+            "@odata.id",
+        ),
         ("GET", "/groups/sales".into(), None, "object id"),
         ("POST", "/$batch".into(), Some(json!({"requests": items})), "at most 20"),
         ("GET", format!("/users/{uid}?$expand=memberOf"), None, "not allowed"),
@@ -1041,7 +1190,12 @@ async fn the_emulator_flags_malformed_calls() {
     // No bearer token, and a JSON body sent as text.
     http.get(format!("{base}/users/{uid}")).send().await.unwrap();
     assert!(emu.take_violations().iter().any(|v| v.contains("no Authorization")));
-    http.patch(format!("{base}/users/{uid}")).bearer_auth(&tok).body(r#"{"accountEnabled":false}"#).send().await.unwrap();
+    http.patch(format!("{base}/users/{uid}"))
+        .bearer_auth(&tok)
+        .body(r#"{"accountEnabled":false}"#)
+        .send()
+        .await
+        .unwrap();
     assert!(emu.take_violations().iter().any(|v| v.contains("Content-Type")));
     assert!(emu.user(&uid).enabled && emu.is_member(&gid, &uid), "no malformed call changed anything");
     emu.assert_clean();

@@ -191,7 +191,10 @@ pub fn load_certificate(path: &Path, alg: AssertionAlg) -> Result<CertificateCre
         },
         hint: format!("fix `certificate` in the tenant profile ({pem_hint}), or remove it to use a client secret"),
     })?;
-    let not_pem = |why: String| CertError { message: format!("`{shown}` is not a usable PEM file: {why}"), hint: pem_hint.into() };
+    let not_pem = |why: String| CertError {
+        message: format!("`{shown}` is not a usable PEM file: {why}"),
+        hint: pem_hint.into(),
+    };
     let text = String::from_utf8(text).map_err(|_| not_pem("it is not text (a DER or PFX file?)".into()))?;
     let blocks = pem_blocks(&text).map_err(not_pem)?;
     if blocks.is_empty() {
@@ -204,7 +207,8 @@ pub fn load_certificate(path: &Path, alg: AssertionAlg) -> Result<CertificateCre
     if blocks.iter().any(|b| b.label == "ENCRYPTED PRIVATE KEY") {
         return Err(CertError {
             message: format!("the private key in `{shown}` is encrypted"),
-            hint: "store it unencrypted in a file only you can read: `openssl pkcs8 -topk8 -nocrypt -in key.pem`".into(),
+            hint: "store it unencrypted in a file only you can read: `openssl pkcs8 -topk8 -nocrypt -in key.pem`"
+                .into(),
         });
     }
     let key_block = blocks
@@ -221,12 +225,13 @@ pub fn load_certificate(path: &Path, alg: AssertionAlg) -> Result<CertificateCre
         hint: "Entra certificate credentials are signed with RSA: use an RSA certificate".into(),
     })?;
     let jwt_alg = jwt_algorithm(alg);
-    let probe = jsonwebtoken::encode(&Header::new(jwt_alg), &serde_json::json!({"probe": true}), &key).map_err(|_| {
-        CertError {
-            message: format!("the private key in `{shown}` cannot sign"),
-            hint: "use an RSA key of 2048 bits or more".into(),
-        }
-    })?;
+    let probe =
+        jsonwebtoken::encode(&Header::new(jwt_alg), &serde_json::json!({"probe": true}), &key).map_err(|_| {
+            CertError {
+                message: format!("the private key in `{shown}` cannot sign"),
+                hint: "use an RSA key of 2048 bits or more".into(),
+            }
+        })?;
     let mut v = Validation::new(jwt_alg);
     v.required_spec_claims.clear();
     v.validate_exp = false;
@@ -284,9 +289,9 @@ impl CertificateCredential {
             iat: now,
             exp: now + ASSERTION_LIFETIME,
         };
-        jsonwebtoken::encode(&header, &claims, &self.key)
-            .map(Secret::new)
-            .map_err(|e| ProviderError::new(ErrorKind::Authentication, format!("cannot sign the client assertion: {e}")))
+        jsonwebtoken::encode(&header, &claims, &self.key).map(Secret::new).map_err(|e| {
+            ProviderError::new(ErrorKind::Authentication, format!("cannot sign the client assertion: {e}"))
+        })
     }
 }
 
@@ -376,8 +381,7 @@ impl TokenSource {
             };
             let resp = match resp {
                 Ok(r) => r,
-                Err(e) if attempt < TOKEN_ATTEMPTS => {
-                    let _ = e;
+                Err(_) if attempt < TOKEN_ATTEMPTS => {
                     retry(super::client::backoff(attempt, Duration::from_millis(500), Duration::from_secs(8))).await;
                     continue;
                 }
@@ -396,8 +400,9 @@ impl TokenSource {
                 return self.parse_token(&body, sent);
             }
             if (status == 429 || status >= 500) && attempt < TOKEN_ATTEMPTS {
-                let wait = retry_after
-                    .unwrap_or_else(|| super::client::backoff(attempt, Duration::from_millis(500), Duration::from_secs(8)));
+                let wait = retry_after.unwrap_or_else(|| {
+                    super::client::backoff(attempt, Duration::from_millis(500), Duration::from_secs(8))
+                });
                 retry(wait).await;
                 continue;
             }
@@ -457,9 +462,9 @@ impl TokenSource {
             }
             "70011" => "the scope was refused: check `cloud` in the tenant profile".into(),
             "7000112" => "the app is disabled in the tenant: ask an administrator to enable it".into(),
-            _ if error == "invalid_client" || status == 401 => format!(
-                "the {cred} was rejected: check it, `client_id` and `tenant_id` with `remediate tenant test`"
-            ),
+            _ if error == "invalid_client" || status == 401 => {
+                format!("the {cred} was rejected: check it, `client_id` and `tenant_id` with `remediate tenant test`")
+            }
             _ => "check `tenant_id`, `client_id` and the credential with `remediate tenant test`".into(),
         };
         let what = if first.is_empty() { format!("HTTP {status}") } else { first.to_string() };
@@ -507,7 +512,10 @@ mod tests {
     #[test]
     fn national_cloud_endpoints() {
         let e = Endpoints::new(&cfg(Cloud::UsgovDod)).unwrap();
-        assert_eq!(e.token_url("contoso.onmicrosoft.us"), "https://login.microsoftonline.us/contoso.onmicrosoft.us/oauth2/v2.0/token");
+        assert_eq!(
+            e.token_url("contoso.onmicrosoft.us"),
+            "https://login.microsoftonline.us/contoso.onmicrosoft.us/oauth2/v2.0/token"
+        );
         assert_eq!(e.scope(), "https://dod-graph.microsoft.us/.default");
         assert_eq!(e.graph_v1(), "https://dod-graph.microsoft.us/v1.0");
         assert_eq!(e.odata_id("abc"), "https://dod-graph.microsoft.us/v1.0/directoryObjects/abc");

@@ -303,11 +303,7 @@ impl Client {
     /// GET every page of a collection, following `@odata.nextLink` verbatim (it carries
     /// the skip token and our query; learn.microsoft.com/graph/paging). A next link that
     /// leaves our Graph base is refused: the bearer token must not go anywhere else.
-    pub async fn get_all(
-        &self,
-        path: &str,
-        lane: Lane,
-    ) -> Result<Result<Vec<Value>, GraphResponse>, ProviderError> {
+    pub async fn get_all(&self, path: &str, lane: Lane) -> Result<Result<Vec<Value>, GraphResponse>, ProviderError> {
         let mut items = Vec::new();
         let mut next = format!("{}{}", self.core.base, path);
         loop {
@@ -405,8 +401,7 @@ impl Core {
                         500 | 502 | 503 | 504 => {
                             ambiguous |= req.is_write();
                             let rid = r.request_id.clone();
-                            self.transient_next(&mut transient, ra, || r.error().to_string())
-                                .map_err_request_id(rid)
+                            self.transient_next(&mut transient, ra, || r.error().to_string()).map_err_request_id(rid)
                         }
                         401 if !auth_retried => {
                             // Expired or revoked token: get a new one, once.
@@ -560,7 +555,8 @@ impl Core {
         let mut saw_429 = false;
         for (i, mut job) in std::mem::take(&mut jobs).into_iter().enumerate() {
             let Some(item) = by_id.remove(&(i + 1).to_string()) else {
-                if let Some(j) = self.retry_job(job, now, None, Fail::Transient("no answer for it in the batch".into())) {
+                if let Some(j) = self.retry_job(job, now, None, Fail::Transient("no answer for it in the batch".into()))
+                {
                     retry.push(j);
                 }
                 continue;
@@ -569,7 +565,9 @@ impl Core {
             let headers = &item["headers"];
             let item_header = |name: &str| {
                 headers.as_object().and_then(|h| {
-                    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str().map(str::to_string))
+                    h.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .and_then(|(_, v)| v.as_str().map(str::to_string))
                 })
             };
             let ra = item_header("retry-after").and_then(|v| parse_retry_after(&v));
@@ -827,7 +825,10 @@ mod tests {
             ambiguous: false,
         };
         let e = r.error();
-        assert_eq!((e.code.as_str(), e.message.as_str(), e.request_id.as_deref()), ("Request_ResourceNotFound", "gone", Some("rid-1")));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()),
+            ("Request_ResourceNotFound", "gone", Some("rid-1"))
+        );
         assert_eq!(e.to_string(), "Request_ResourceNotFound: gone (HTTP 404)");
         let bare = GraphResponse { status: 502, body: Value::Null, request_id: Some("h".into()), ambiguous: false };
         assert_eq!(bare.error().request_id.as_deref(), Some("h"));

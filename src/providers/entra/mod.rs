@@ -73,7 +73,10 @@ pub struct Entra {
 
 impl std::fmt::Debug for Entra {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entra").field("tenant", &self.tenant).field("endpoints", &self.endpoints).finish_non_exhaustive()
+        f.debug_struct("Entra")
+            .field("tenant", &self.tenant)
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,7 +99,8 @@ impl Group {
         Group {
             id: v["id"].as_str().unwrap_or_default().to_string(),
             name: v["displayName"].as_str().unwrap_or_default().to_string(),
-            dynamic: types.contains(&"DynamicMembership") || v["membershipRule"].as_str().is_some_and(|r| !r.is_empty()),
+            dynamic: types.contains(&"DynamicMembership")
+                || v["membershipRule"].as_str().is_some_and(|r| !r.is_empty()),
             synced: v["onPremisesSyncEnabled"].as_bool() == Some(true),
             mail_enabled_security_or_list: mail
                 && (v["securityEnabled"].as_bool() == Some(true) || !types.contains(&"Unified")),
@@ -219,13 +223,11 @@ impl Entra {
     pub fn from_profile(profile: &TenantProfile) -> Result<Entra, Error> {
         let cfg = entra_config(profile)?;
         let credential = match &cfg.certificate {
-            Some(path) => Credential::Certificate(Box::new(
-                auth::load_certificate(path, cfg.assertion_alg).map_err(|e| Error::Profile {
-                    tenant: profile.name.clone(),
-                    message: e.message,
-                    hint: Some(e.hint),
-                })?,
-            )),
+            Some(path) => {
+                Credential::Certificate(Box::new(auth::load_certificate(path, cfg.assertion_alg).map_err(|e| {
+                    Error::Profile { tenant: profile.name.clone(), message: e.message, hint: Some(e.hint) }
+                })?))
+            }
             None => Credential::Secret(crate::secret::lookup(&profile.name)?.0),
         };
         Entra::new(profile, credential, Tuning::default())
@@ -234,11 +236,8 @@ impl Entra {
     /// Build with a credential in hand (tests, the benchmark).
     pub fn new(profile: &TenantProfile, credential: Credential, tuning: Tuning) -> Result<Entra, Error> {
         let cfg = entra_config(profile)?;
-        let profile_err = |message: String, hint: Option<String>| Error::Profile {
-            tenant: profile.name.clone(),
-            message,
-            hint,
-        };
+        let profile_err =
+            |message: String, hint: Option<String>| Error::Profile { tenant: profile.name.clone(), message, hint };
         if cfg.tenant_id.trim().is_empty() || cfg.client_id.trim().is_empty() {
             return Err(profile_err("`tenant_id` and `client_id` are required".into(), None));
         }
@@ -300,7 +299,6 @@ impl Entra {
             )),
             ErrorKind::Permission => {
                 let roles = self.client.tokens().token().await.ok().map(|t| t.roles.clone());
-                let action = action.unwrap_or(Action::Disable);
                 err.with_hint(permissions::denied_hint(action, need, roles.as_deref()))
             }
             _ => err,
@@ -314,9 +312,10 @@ impl Entra {
     }
 
     fn user_ref(&self, v: &Value) -> Result<UserRef, ProviderError> {
-        let id = v["id"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| {
-            ProviderError::new(ErrorKind::Provider, "Graph returned a user without an `id`")
-        })?;
+        let id = v["id"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ProviderError::new(ErrorKind::Provider, "Graph returned a user without an `id`"))?;
         let name = v["userPrincipalName"].as_str().unwrap_or(id);
         self.users.lock().expect("users lock").insert(id.to_string(), v.clone());
         Ok(UserRef { id: id.to_string(), name: name.to_string() })
@@ -338,7 +337,9 @@ impl Entra {
         let list = match self.client.get_all(&path, client::Lane::Read).await? {
             Ok(v) => Arc::new(v),
             Err(r) => {
-                return Err(self.fail(&r, "read the Global Administrator assignments", None, permissions::READ_ROLES).await);
+                return Err(self
+                    .fail(&r, "read the Global Administrator assignments", None, permissions::READ_ROLES)
+                    .await);
             }
         };
         *cache = Some((Instant::now(), list.clone()));
@@ -365,10 +366,13 @@ impl Entra {
             match self.client.get(&format!("/groups/{key}{}", query(&[("$select", GROUP_SELECT)]))).await? {
                 Ok(v) => Group::from_json(&v),
                 Err(r) if r.status == 404 => return Err(not_found().with_request_id(r.error().request_id)),
-                Err(r) => return Err(self.fail(&r, &format!("read group `{key}`"), None, permissions::READ_GROUPS).await),
+                Err(r) => {
+                    return Err(self.fail(&r, &format!("read group `{key}`"), None, permissions::READ_GROUPS).await);
+                }
             }
         } else {
-            let path = format!("/groups{}", query(&[("$filter", &eq_filter("displayName", key)), ("$select", GROUP_SELECT)]));
+            let path =
+                format!("/groups{}", query(&[("$filter", &eq_filter("displayName", key)), ("$select", GROUP_SELECT)]));
             let found = match self.client.get_all(&path, client::Lane::Read).await? {
                 Ok(v) => v,
                 Err(r) => {
@@ -429,11 +433,17 @@ impl Entra {
         // The cast segment returns groups only (no directory roles or administrative
         // units); without $filter it needs no ConsistencyLevel (learn.microsoft.com/graph/
         // api/user-list-memberof).
-        let path = format!("{}/memberOf/microsoft.graph.group{}", user_path(&user.id), query(&[("$select", GROUP_SELECT)]));
+        let path =
+            format!("{}/memberOf/microsoft.graph.group{}", user_path(&user.id), query(&[("$select", GROUP_SELECT)]));
         match self.client.get_all(&path, client::Lane::Read).await? {
             Ok(v) => Ok(v.iter().map(Group::from_json).collect()),
             Err(r) => Err(self
-                .fail(&r, &format!("list the groups of `{}`", shown(&user.name)), Some(action), permissions::READ_GROUPS)
+                .fail(
+                    &r,
+                    &format!("list the groups of `{}`", shown(&user.name)),
+                    Some(action),
+                    permissions::READ_GROUPS,
+                )
                 .await),
         }
     }
@@ -442,7 +452,12 @@ impl Entra {
     /// "One or more added object references already exist for the following modified
     /// properties: 'members'." (api-contracts §1.8; the code is the generic
     /// `Request_BadRequest`, so the message is what tells it apart).
-    async fn add_member(&self, g: &Group, user: &UserRef, action: Action) -> Result<(Membership, Option<String>), ProviderError> {
+    async fn add_member(
+        &self,
+        g: &Group,
+        user: &UserRef,
+        action: Action,
+    ) -> Result<(Membership, Option<String>), ProviderError> {
         let r = self
             .client
             .send(GraphRequest::post(
@@ -459,7 +474,12 @@ impl Entra {
             return Ok((m, r.request_id));
         }
         Err(self
-            .fail(&r, &format!("add `{}` to group `{}`", shown(&user.name), g.name), Some(action), permissions::WRITE_MEMBERS)
+            .fail(
+                &r,
+                &format!("add `{}` to group `{}`", shown(&user.name), g.name),
+                Some(action),
+                permissions::WRITE_MEMBERS,
+            )
             .await)
     }
 
@@ -467,7 +487,12 @@ impl Entra {
     /// membership; without it Graph deletes the member object itself, i.e. the user
     /// (learn.microsoft.com/graph/api/group-delete-members, "Caution"). Not a member (404)
     /// is no change.
-    async fn remove_member(&self, g: &Group, user: &UserRef, action: Action) -> Result<(Membership, Option<String>), ProviderError> {
+    async fn remove_member(
+        &self,
+        g: &Group,
+        user: &UserRef,
+        action: Action,
+    ) -> Result<(Membership, Option<String>), ProviderError> {
         let r = self.client.send(GraphRequest::delete(format!("/groups/{}/members/{}/$ref", g.id, user.id))).await?;
         if r.ok() {
             return Ok((Membership::Changed, r.request_id));
@@ -477,7 +502,12 @@ impl Entra {
             return Ok((m, r.request_id));
         }
         Err(self
-            .fail(&r, &format!("remove `{}` from group `{}`", shown(&user.name), g.name), Some(action), permissions::WRITE_MEMBERS)
+            .fail(
+                &r,
+                &format!("remove `{}` from group `{}`", shown(&user.name), g.name),
+                Some(action),
+                permissions::WRITE_MEMBERS,
+            )
             .await)
     }
 
@@ -503,14 +533,21 @@ impl Entra {
             match self.client.get(&format!("/roleManagement/directory/roleDefinitions/{key}")).await? {
                 Ok(v) => v,
                 Err(r) if r.status == 404 => return Err(not_found().with_request_id(r.error().request_id)),
-                Err(r) => return Err(self.fail(&r, &format!("read role `{key}`"), None, permissions::READ_ROLES).await),
+                Err(r) => {
+                    return Err(self.fail(&r, &format!("read role `{key}`"), None, permissions::READ_ROLES).await);
+                }
             }
         } else {
-            let path = format!("/roleManagement/directory/roleDefinitions{}", query(&[("$filter", &eq_filter("displayName", key))]));
+            let path = format!(
+                "/roleManagement/directory/roleDefinitions{}",
+                query(&[("$filter", &eq_filter("displayName", key))])
+            );
             match self.client.get_all(&path, client::Lane::Read).await? {
                 Ok(v) => v.into_iter().next().ok_or_else(not_found)?,
                 Err(r) => {
-                    return Err(self.fail(&r, &format!("look up role `{}`", shown(key)), None, permissions::READ_ROLES).await);
+                    return Err(self
+                        .fail(&r, &format!("look up role `{}`", shown(key)), None, permissions::READ_ROLES)
+                        .await);
                 }
             }
         };
@@ -529,12 +566,20 @@ impl Entra {
     }
 
     async fn active_roles(&self, user: &UserRef, action: Action) -> Result<Vec<ActiveRole>, ProviderError> {
-        let path = format!("/roleManagement/directory/roleAssignments{}", query(&[("$filter", &eq_filter("principalId", &user.id))]));
+        let path = format!(
+            "/roleManagement/directory/roleAssignments{}",
+            query(&[("$filter", &eq_filter("principalId", &user.id))])
+        );
         let list = match self.client.get_all(&path, client::Lane::Read).await? {
             Ok(v) => v,
             Err(r) => {
                 return Err(self
-                    .fail(&r, &format!("list the role assignments of `{}`", shown(&user.name)), Some(action), permissions::READ_ROLES)
+                    .fail(
+                        &r,
+                        &format!("list the role assignments of `{}`", shown(&user.name)),
+                        Some(action),
+                        permissions::READ_ROLES,
+                    )
                     .await);
             }
         };
@@ -564,7 +609,12 @@ impl Entra {
             Err(r) if r.status == 403 => return Ok(None),
             Err(r) => {
                 return Err(self
-                    .fail(&r, &format!("list the PIM eligibilities of `{}`", shown(&user.name)), Some(action), permissions::READ_PIM)
+                    .fail(
+                        &r,
+                        &format!("list the PIM eligibilities of `{}`", shown(&user.name)),
+                        Some(action),
+                        permissions::READ_PIM,
+                    )
                     .await);
             }
         };
@@ -595,7 +645,12 @@ impl Entra {
                         Err(r) if r.status == 404 => missing.push(p.clone()),
                         Err(r) => {
                             return Err(self
-                                .fail(&r, &format!("look up protected account `{}`", shown(p)), None, permissions::READ_USER)
+                                .fail(
+                                    &r,
+                                    &format!("look up protected account `{}`", shown(p)),
+                                    None,
+                                    permissions::READ_USER,
+                                )
                                 .await);
                         }
                     }
@@ -609,7 +664,12 @@ impl Entra {
     /// number of concurrent callers): the CA API allows one request per second per tenant
     /// and sends no `Retry-After` (learn.microsoft.com/graph/throttling-limits), so users
     /// are enforced by group membership, never by a policy write each.
-    async fn ensure_policy(&self, strong: bool, g: &Group, mode: Mode) -> Result<(Option<Policy>, Vec<String>), ProviderError> {
+    async fn ensure_policy(
+        &self,
+        strong: bool,
+        g: &Group,
+        mode: Mode,
+    ) -> Result<(Option<Policy>, Vec<String>), ProviderError> {
         let mut cache = self.policies.lock().await;
         if let Some(p) = cache.get(&strong) {
             let mut p = p.clone();
@@ -622,11 +682,19 @@ impl Entra {
             .iter()
             .map(|m| format!("protected account `{}` was not found, so the policy does not exclude it", shown(m)))
             .collect();
-        let path = format!("/identity/conditionalAccess/policies{}", query(&[("$filter", &eq_filter("displayName", name))]));
+        let path =
+            format!("/identity/conditionalAccess/policies{}", query(&[("$filter", &eq_filter("displayName", name))]));
         let found = match self.client.get_all(&path, client::Lane::ConditionalAccess).await? {
             Ok(v) => v.into_iter().next(),
             Err(r) => {
-                return Err(self.fail(&r, "read the conditional access policies", Some(Action::EnforceMfa), permissions::READ_POLICIES).await);
+                return Err(self
+                    .fail(
+                        &r,
+                        "read the conditional access policies",
+                        Some(Action::EnforceMfa),
+                        permissions::READ_POLICIES,
+                    )
+                    .await);
             }
         };
         let policy = match found {
@@ -634,7 +702,9 @@ impl Entra {
                 let id = p["id"].as_str().unwrap_or_default().to_string();
                 let users = &p["conditions"]["users"];
                 let strings = |v: &Value| -> Vec<String> {
-                    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+                    v.as_array()
+                        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default()
                 };
                 let mut include = strings(&users["includeGroups"]);
                 let mut exclude = strings(&users["excludeUsers"]);
@@ -642,7 +712,10 @@ impl Entra {
                 let lacks_protected: Vec<String> = protected.iter().filter(|p| !exclude.contains(p)).cloned().collect();
                 if lacks_group || !lacks_protected.is_empty() {
                     if mode == Mode::DryRun {
-                        warnings.push(format!("would update policy `{name}` to include group `{}` and exclude the protected accounts", g.name));
+                        warnings.push(format!(
+                            "would update policy `{name}` to include group `{}` and exclude the protected accounts",
+                            g.name
+                        ));
                     } else {
                         if lacks_group {
                             include.push(g.id.clone());
@@ -650,18 +723,40 @@ impl Entra {
                         exclude.extend(lacks_protected);
                         // PATCH replaces whole arrays: send the merged lists
                         // (learn.microsoft.com/graph/api/conditionalaccesspolicy-update).
-                        let body = json!({"conditions": {"users": {"includeGroups": include, "excludeUsers": exclude}}});
+                        let body =
+                            json!({"conditions": {"users": {"includeGroups": include, "excludeUsers": exclude}}});
                         let r = self
                             .client
-                            .send(GraphRequest::patch(format!("/identity/conditionalAccess/policies/{}", encode::segment(&id)), body).conditional_access())
+                            .send(
+                                GraphRequest::patch(
+                                    format!("/identity/conditionalAccess/policies/{}", encode::segment(&id)),
+                                    body,
+                                )
+                                .conditional_access(),
+                            )
                             .await?;
                         if !r.ok() {
-                            return Err(self.fail(&r, &format!("update policy `{name}`"), Some(Action::EnforceMfa), permissions::WRITE_POLICIES).await);
+                            return Err(self
+                                .fail(
+                                    &r,
+                                    &format!("update policy `{name}`"),
+                                    Some(Action::EnforceMfa),
+                                    permissions::WRITE_POLICIES,
+                                )
+                                .await);
                         }
-                        warnings.push(format!("updated policy `{name}` to include group `{}` and exclude the protected accounts", g.name));
+                        warnings.push(format!(
+                            "updated policy `{name}` to include group `{}` and exclude the protected accounts",
+                            g.name
+                        ));
                     }
                 }
-                Policy { id, name: name.into(), state: p["state"].as_str().unwrap_or("unknown").to_string(), created: false }
+                Policy {
+                    id,
+                    name: name.into(),
+                    state: p["state"].as_str().unwrap_or("unknown").to_string(),
+                    created: false,
+                }
             }
             None if mode == Mode::DryRun => return Ok((None, warnings)),
             None => {
@@ -680,9 +775,19 @@ impl Entra {
                     },
                     "grantControls": grant,
                 });
-                let r = self.client.send(GraphRequest::post("/identity/conditionalAccess/policies", Some(body)).conditional_access()).await?;
+                let r = self
+                    .client
+                    .send(GraphRequest::post("/identity/conditionalAccess/policies", Some(body)).conditional_access())
+                    .await?;
                 if !r.ok() {
-                    return Err(self.fail(&r, &format!("create policy `{name}`"), Some(Action::EnforceMfa), permissions::WRITE_POLICIES).await);
+                    return Err(self
+                        .fail(
+                            &r,
+                            &format!("create policy `{name}`"),
+                            Some(Action::EnforceMfa),
+                            permissions::WRITE_POLICIES,
+                        )
+                        .await);
                 }
                 Policy {
                     id: r.body["id"].as_str().unwrap_or_default().to_string(),
@@ -700,7 +805,12 @@ impl Entra {
 
     // ---- actions ------------------------------------------------------------------
 
-    async fn set_enabled(&self, user: &UserRef, action: Action, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+    async fn set_enabled(
+        &self,
+        user: &UserRef,
+        action: Action,
+        ctx: &ApplyContext<'_>,
+    ) -> Result<Outcome, ProviderError> {
         let want = action == Action::Enable;
         let mut warnings = Vec::new();
         if ctx.state.synced {
@@ -716,7 +826,10 @@ impl Entra {
             && prev != want
         {
             return Ok(Outcome {
-                message: format!("left as it was: the account was {} before", if prev { "enabled" } else { "disabled" }),
+                message: format!(
+                    "left as it was: the account was {} before",
+                    if prev { "enabled" } else { "disabled" }
+                ),
                 warnings,
                 ..Outcome::default()
             });
@@ -732,13 +845,30 @@ impl Entra {
         let before = json!({"accountEnabled": current});
         let after = json!({"accountEnabled": want});
         if ctx.mode == Mode::DryRun {
-            return Ok(Outcome { changed: true, message: format!("would be {verb}"), before, after, warnings, ..Outcome::default() });
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would be {verb}"),
+                before,
+                after,
+                warnings,
+                ..Outcome::default()
+            });
         }
         let r = self.client.send(GraphRequest::patch(user_path(&user.id), json!({"accountEnabled": want}))).await?;
         if !r.ok() {
-            return Err(self.fail(&r, &format!("{} `{}`", action, shown(&user.name)), Some(action), permissions::ENABLE_DISABLE).await);
+            return Err(self
+                .fail(&r, &format!("{} `{}`", action, shown(&user.name)), Some(action), permissions::ENABLE_DISABLE)
+                .await);
         }
-        Ok(Outcome { changed: true, message: verb.to_string(), before, after, request_id: r.request_id, warnings, secret: None })
+        Ok(Outcome {
+            changed: true,
+            message: verb.to_string(),
+            before,
+            after,
+            request_id: r.request_id,
+            warnings,
+            secret: None,
+        })
     }
 
     async fn reset_password(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
@@ -751,7 +881,10 @@ impl Entra {
                 ErrorKind::InvalidRequest,
                 format!("`{}` is synced from on-premises AD: its password is mastered there", shown(&user.name)),
             )
-            .with_hint(format!("reset it on the `ad` tenant: `remediate reset-password {} --tenant <ad-tenant>`", user.name)));
+            .with_hint(format!(
+                "reset it on the `ad` tenant: `remediate reset-password {} --tenant <ad-tenant>`",
+                user.name
+            )));
         }
         let revoke = !ctx.params.keep_sessions;
         let with_mfa = ctx.params.with_mfa;
@@ -764,7 +897,13 @@ impl Entra {
             if revoke { "; sessions revoked" } else { "; sessions kept" }
         );
         if ctx.mode == Mode::DryRun {
-            return Ok(Outcome { changed: true, message: format!("would be reset: {what}"), before, after, ..Outcome::default() });
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would be reset: {what}"),
+                before,
+                after,
+                ..Outcome::default()
+            });
         }
         let password = password::generate();
         // A new password always goes with the flag: a PATCH with only
@@ -776,7 +915,14 @@ impl Entra {
         }
         let r = self.client.send(GraphRequest::patch(user_path(&user.id), json!({"passwordProfile": profile}))).await?;
         if !r.ok() {
-            return Err(self.fail(&r, &format!("reset the password of `{}`", shown(&user.name)), Some(action), permissions::PASSWORD).await);
+            return Err(self
+                .fail(
+                    &r,
+                    &format!("reset the password of `{}`", shown(&user.name)),
+                    Some(action),
+                    permissions::PASSWORD,
+                )
+                .await);
         }
         let mut request_id = r.request_id;
         if revoke {
@@ -786,7 +932,11 @@ impl Entra {
                 Ok(id) => request_id = id.or(request_id),
                 Err(e) => {
                     return Err(ProviderError {
-                        message: format!("the password of `{}` was reset, but its sessions were not revoked: {}", shown(&user.name), e.message),
+                        message: format!(
+                            "the password of `{}` was reset, but its sessions were not revoked: {}",
+                            shown(&user.name),
+                            e.message
+                        ),
                         hint: Some(format!(
                             "revoke them with `remediate revoke-sessions {}`{}",
                             user.name,
@@ -799,7 +949,9 @@ impl Entra {
         }
         let mut warnings = Vec::new();
         if details.as_ref().is_some_and(|d| d["userType"] == "Guest") {
-            warnings.push("B2B guest: the password only matters if the account signs in here, not at its home tenant".into());
+            warnings.push(
+                "B2B guest: the password only matters if the account signs in here, not at its home tenant".into(),
+            );
         }
         Ok(Outcome { changed: true, message: what, before, after, request_id, warnings, secret: Some(password) })
     }
@@ -807,11 +959,14 @@ impl Entra {
     /// `POST /users/{id}/revokeSignInSessions`. Graph answers 200 `{"value": true}` where
     /// the doc promises 204 (known issue: "treat any 2xx return code as success").
     async fn revoke(&self, user: &UserRef, action: Action) -> Result<Option<String>, ProviderError> {
-        let r = self.client.send(GraphRequest::post(format!("{}/revokeSignInSessions", user_path(&user.id)), None)).await?;
+        let r =
+            self.client.send(GraphRequest::post(format!("{}/revokeSignInSessions", user_path(&user.id)), None)).await?;
         if r.ok() {
             return Ok(r.request_id);
         }
-        Err(self.fail(&r, &format!("revoke the sessions of `{}`", shown(&user.name)), Some(action), permissions::REVOKE).await)
+        Err(self
+            .fail(&r, &format!("revoke the sessions of `{}`", shown(&user.name)), Some(action), permissions::REVOKE)
+            .await)
     }
 
     async fn revoke_sessions(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
@@ -823,7 +978,13 @@ impl Entra {
             warnings.push("B2B guest: sessions at the guest's home tenant are not revoked".into());
         }
         if ctx.mode == Mode::DryRun {
-            return Ok(Outcome { changed: true, message: "sessions would be revoked".into(), before, warnings, ..Outcome::default() });
+            return Ok(Outcome {
+                changed: true,
+                message: "sessions would be revoked".into(),
+                before,
+                warnings,
+                ..Outcome::default()
+            });
         }
         let request_id = self.revoke(user, Action::RevokeSessions).await?;
         Ok(Outcome {
@@ -838,13 +999,23 @@ impl Entra {
     }
 
     /// Add to a configured group (restrict, enforce-mfa).
-    async fn join(&self, user: &UserRef, action: Action, g: &Group, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+    async fn join(
+        &self,
+        user: &UserRef,
+        action: Action,
+        g: &Group,
+        ctx: &ApplyContext<'_>,
+    ) -> Result<Outcome, ProviderError> {
         let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(g, user, action).await?;
             return Ok(Outcome {
                 changed: !member,
-                message: if member { format!("already in group `{}`", g.name) } else { format!("would be added to group `{}`", g.name) },
+                message: if member {
+                    format!("already in group `{}`", g.name)
+                } else {
+                    format!("would be added to group `{}`", g.name)
+                },
                 before: before_with(member),
                 after: json!({"group": g.id, "member": true}),
                 ..Outcome::default()
@@ -866,16 +1037,29 @@ impl Entra {
 
     /// Remove from a configured group (unrestrict, unenforce-mfa); as an undo, only when
     /// the recorded before-state says the user was not in it already.
-    async fn leave(&self, user: &UserRef, action: Action, g: &Group, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
+    async fn leave(
+        &self,
+        user: &UserRef,
+        action: Action,
+        g: &Group,
+        ctx: &ApplyContext<'_>,
+    ) -> Result<Outcome, ProviderError> {
         if ctx.restore.is_some_and(|r| r["wasMember"].as_bool() == Some(true)) {
-            return Ok(Outcome { message: format!("left in group `{}`: the user was in it before", g.name), ..Outcome::default() });
+            return Ok(Outcome {
+                message: format!("left in group `{}`: the user was in it before", g.name),
+                ..Outcome::default()
+            });
         }
         let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(g, user, action).await?;
             return Ok(Outcome {
                 changed: member,
-                message: if member { format!("would be removed from group `{}`", g.name) } else { format!("not in group `{}`", g.name) },
+                message: if member {
+                    format!("would be removed from group `{}`", g.name)
+                } else {
+                    format!("not in group `{}`", g.name)
+                },
                 before: before_with(member),
                 after: json!({"group": g.id, "member": false}),
                 ..Outcome::default()
@@ -903,7 +1087,10 @@ impl Entra {
         if let Some(p) = &policy
             && p.state != "enabled"
         {
-            warnings.push(format!("conditional access policy `{}` is `{}`: it does not enforce MFA until it is enabled", p.name, p.state));
+            warnings.push(format!(
+                "conditional access policy `{}` is `{}`: it does not enforce MFA until it is enabled",
+                p.name, p.state
+            ));
         }
         if policy.is_none() {
             warnings.push(format!(
@@ -919,7 +1106,8 @@ impl Entra {
     }
 
     async fn unenforce_mfa(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
-        let strong = ctx.restore.and_then(|r| r["phishingResistant"].as_bool()).unwrap_or(ctx.params.phishing_resistant);
+        let strong =
+            ctx.restore.and_then(|r| r["phishingResistant"].as_bool()).unwrap_or(ctx.params.phishing_resistant);
         let g = match ctx.restore.and_then(|r| r["group"].as_str()) {
             Some(id) => self.group(id, "the group enforce-mfa added the user to").await?,
             None => self.configured_group(if strong { Configured::PhishingResistant } else { Configured::Mfa }).await?,
@@ -935,7 +1123,8 @@ impl Entra {
             wanted.push(self.role(r).await?);
         }
         let keep = |def: &str| wanted.is_empty() || wanted.iter().any(|w| w.id == def);
-        let active: Vec<ActiveRole> = self.active_roles(user, action).await?.into_iter().filter(|a| keep(&a.role_definition_id)).collect();
+        let active: Vec<ActiveRole> =
+            self.active_roles(user, action).await?.into_iter().filter(|a| keep(&a.role_definition_id)).collect();
         let mut warnings = Vec::new();
         let eligible: Vec<EligibleRole> = match self.eligible_roles(user, action).await? {
             Some(list) => list.into_iter().filter(|e| keep(&e.role_definition_id)).collect(),
@@ -950,12 +1139,18 @@ impl Entra {
         let names = |a: &[ActiveRole], e: &[EligibleRole]| -> String {
             a.iter()
                 .map(|r| r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))
-                .chain(e.iter().map(|r| format!("{} (eligible)", r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))))
+                .chain(e.iter().map(|r| {
+                    format!("{} (eligible)", r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))
+                }))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         if active.is_empty() && eligible.is_empty() {
-            let msg = if wanted.is_empty() { "holds no directory roles".to_string() } else { "holds none of the named roles".to_string() };
+            let msg = if wanted.is_empty() {
+                "holds no directory roles".to_string()
+            } else {
+                "holds none of the named roles".to_string()
+            };
             return Ok(Outcome { message: msg, warnings, before: json!(RolesBefore::default()), ..Outcome::default() });
         }
         if ctx.mode == Mode::DryRun {
@@ -970,7 +1165,10 @@ impl Entra {
         let deletes = active.iter().map(|a| async move {
             let r = self
                 .client
-                .send(GraphRequest::delete(format!("/roleManagement/directory/roleAssignments/{}", encode::segment(&a.id))))
+                .send(GraphRequest::delete(format!(
+                    "/roleManagement/directory/roleAssignments/{}",
+                    encode::segment(&a.id)
+                )))
                 .await;
             (a, r)
         });
@@ -985,7 +1183,10 @@ impl Entra {
             if let Some(app) = &e.app_scope_id {
                 body["appScopeId"] = json!(app);
             }
-            let r = self.client.send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))).await;
+            let r = self
+                .client
+                .send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body)))
+                .await;
             (e, r)
         });
         let (deleted, revoked) = futures::join!(join_all(deletes), join_all(pim));
@@ -999,7 +1200,15 @@ impl Entra {
                     done.active.push(a.clone());
                 }
                 Ok(r) if r.status == 404 => {}
-                Ok(r) => failures.push(self.fail(&r, &format!("remove role `{}`", a.role_name.as_deref().unwrap_or(&a.role_definition_id)), Some(action), permissions::WRITE_ROLES).await),
+                Ok(r) => failures.push(
+                    self.fail(
+                        &r,
+                        &format!("remove role `{}`", a.role_name.as_deref().unwrap_or(&a.role_definition_id)),
+                        Some(action),
+                        permissions::WRITE_ROLES,
+                    )
+                    .await,
+                ),
                 Err(e) => failures.push(e),
             }
         }
@@ -1009,7 +1218,15 @@ impl Entra {
                     request_id = r.request_id.clone().or(request_id);
                     done.eligible.push(e.clone());
                 }
-                Ok(r) => failures.push(self.fail(&r, &format!("remove eligible role `{}`", e.role_name.as_deref().unwrap_or(&e.role_definition_id)), Some(action), permissions::WRITE_PIM).await),
+                Ok(r) => failures.push(
+                    self.fail(
+                        &r,
+                        &format!("remove eligible role `{}`", e.role_name.as_deref().unwrap_or(&e.role_definition_id)),
+                        Some(action),
+                        permissions::WRITE_PIM,
+                    )
+                    .await,
+                ),
                 Err(err) => failures.push(err),
             }
         }
@@ -1022,7 +1239,11 @@ impl Entra {
         let changed = !done.active.is_empty() || !done.eligible.is_empty();
         Ok(Outcome {
             changed,
-            message: if changed { format!("removed {}", names(&done.active, &done.eligible)) } else { "no role left to remove".into() },
+            message: if changed {
+                format!("removed {}", names(&done.active, &done.eligible))
+            } else {
+                "no role left to remove".into()
+            },
             after: json!({"removed": done.active.len() + done.eligible.len()}),
             before: json!(done),
             request_id,
@@ -1037,7 +1258,12 @@ impl Entra {
             .restore
             .map(|r| serde_json::from_value(r.clone()))
             .transpose()
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("the recorded role assignments cannot be read: {e}")))?
+            .map_err(|e| {
+                ProviderError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("the recorded role assignments cannot be read: {e}"),
+                )
+            })?
             .unwrap_or_default();
         let current = self.active_roles(user, action).await?;
         let scope = |s: &Option<String>| s.clone().unwrap_or_else(|| "/".into());
@@ -1045,31 +1271,55 @@ impl Entra {
             .active
             .iter()
             .filter(|a| {
-                !current.iter().any(|c| c.role_definition_id == a.role_definition_id && scope(&c.directory_scope_id) == scope(&a.directory_scope_id) && c.app_scope_id == a.app_scope_id)
+                !current.iter().any(|c| {
+                    c.role_definition_id == a.role_definition_id
+                        && scope(&c.directory_scope_id) == scope(&a.directory_scope_id)
+                        && c.app_scope_id == a.app_scope_id
+                })
             })
             .collect();
         let mut warnings = Vec::new();
-        let current_eligible = if recorded.eligible.is_empty() { Some(Vec::new()) } else { self.eligible_roles(user, action).await? };
+        let current_eligible =
+            if recorded.eligible.is_empty() { Some(Vec::new()) } else { self.eligible_roles(user, action).await? };
         let now = jiff::Timestamp::now();
         let missing_eligible: Vec<&EligibleRole> = recorded
             .eligible
             .iter()
             .filter(|e| {
-                let expired = e.end_date_time.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok()).is_some_and(|t| t <= now);
+                let expired = e
+                    .end_date_time
+                    .as_deref()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .is_some_and(|t| t <= now);
                 if expired {
-                    warnings.push(format!("eligibility for `{}` had expired; not restored", e.role_name.as_deref().unwrap_or(&e.role_definition_id)));
+                    warnings.push(format!(
+                        "eligibility for `{}` had expired; not restored",
+                        e.role_name.as_deref().unwrap_or(&e.role_definition_id)
+                    ));
                 }
                 let present = current_eligible.as_ref().is_some_and(|c| {
-                    c.iter().any(|x| x.role_definition_id == e.role_definition_id && scope(&x.directory_scope_id) == scope(&e.directory_scope_id))
+                    c.iter().any(|x| {
+                        x.role_definition_id == e.role_definition_id
+                            && scope(&x.directory_scope_id) == scope(&e.directory_scope_id)
+                    })
                 });
                 !expired && !present
             })
             .collect();
         if missing_active.is_empty() && missing_eligible.is_empty() {
-            return Ok(Outcome { message: "every recorded role assignment is in place".into(), warnings, ..Outcome::default() });
+            return Ok(Outcome {
+                message: "every recorded role assignment is in place".into(),
+                warnings,
+                ..Outcome::default()
+            });
         }
         if ctx.mode == Mode::DryRun {
-            return Ok(Outcome { changed: true, message: format!("would restore {} role assignments", missing_active.len() + missing_eligible.len()), warnings, ..Outcome::default() });
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would restore {} role assignments", missing_active.len() + missing_eligible.len()),
+                warnings,
+                ..Outcome::default()
+            });
         }
         let creates = missing_active.iter().map(|a| async move {
             let mut body = json!({
@@ -1099,7 +1349,12 @@ impl Entra {
             if let Some(app) = &e.app_scope_id {
                 body["appScopeId"] = json!(app);
             }
-            (e, self.client.send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))).await)
+            (
+                e,
+                self.client
+                    .send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body)))
+                    .await,
+            )
         });
         let (created, assigned) = futures::join!(join_all(creates), join_all(assigns));
         let (mut restored, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
@@ -1111,7 +1366,9 @@ impl Entra {
                     request_id = r.request_id.clone().or(request_id);
                     restored.push(name);
                 }
-                Ok(r) => failures.push(self.fail(&r, &format!("restore role `{name}`"), Some(action), permissions::WRITE_ROLES).await),
+                Ok(r) => failures.push(
+                    self.fail(&r, &format!("restore role `{name}`"), Some(action), permissions::WRITE_ROLES).await,
+                ),
                 Err(e) => failures.push(e),
             }
         }
@@ -1122,7 +1379,10 @@ impl Entra {
                     request_id = r.request_id.clone().or(request_id);
                     restored.push(format!("{name} (eligible)"));
                 }
-                Ok(r) => failures.push(self.fail(&r, &format!("restore eligible role `{name}`"), Some(action), permissions::WRITE_PIM).await),
+                Ok(r) => failures.push(
+                    self.fail(&r, &format!("restore eligible role `{name}`"), Some(action), permissions::WRITE_PIM)
+                        .await,
+                ),
                 Err(err) => failures.push(err),
             }
         }
@@ -1130,7 +1390,13 @@ impl Entra {
         if let Some(first) = failures.into_iter().next() {
             return Err(partial_failure(first, "restored", &restored.join(", ")));
         }
-        Ok(Outcome { changed: true, message: format!("restored {}", restored.join(", ")), request_id, warnings, ..Outcome::default() })
+        Ok(Outcome {
+            changed: true,
+            message: format!("restored {}", restored.join(", ")),
+            request_id,
+            warnings,
+            ..Outcome::default()
+        })
     }
 
     async fn remove_groups(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
@@ -1174,7 +1440,11 @@ impl Entra {
         }
         if targets.is_empty() {
             return Ok(Outcome {
-                message: if skipped.is_empty() { "no group membership to remove".into() } else { "no group membership that Graph can remove".into() },
+                message: if skipped.is_empty() {
+                    "no group membership to remove".into()
+                } else {
+                    "no group membership that Graph can remove".into()
+                },
                 before: json!({"groups": []}),
                 after: json!({"removed": [], "skipped": skipped}),
                 warnings,
@@ -1192,7 +1462,8 @@ impl Entra {
                 ..Outcome::default()
             });
         }
-        let results = join_all(targets.iter().map(|g| async move { (g, self.remove_member(g, user, action).await) })).await;
+        let results =
+            join_all(targets.iter().map(|g| async move { (g, self.remove_member(g, user, action).await) })).await;
         let (mut removed, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
         for (g, r) in results {
             match r {
@@ -1213,7 +1484,11 @@ impl Entra {
         }
         Ok(Outcome {
             changed: !removed.is_empty(),
-            message: if removed.is_empty() { "no group membership left to remove".into() } else { format!("removed from {}", list(&removed)) },
+            message: if removed.is_empty() {
+                "no group membership left to remove".into()
+            } else {
+                format!("removed from {}", list(&removed))
+            },
             before: json!({"groups": removed.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
             after: json!({"removed": removed.iter().map(|g| &g.id).collect::<Vec<_>>(), "skipped": skipped}),
             request_id,
@@ -1234,7 +1509,9 @@ impl Entra {
         for id in &recorded {
             match self.group(id, "recorded membership").await {
                 Ok(g) => groups.push(g),
-                Err(e) if e.kind == ErrorKind::NotFound => warnings.push(format!("group `{id}` no longer exists; not restored")),
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    warnings.push(format!("group `{id}` no longer exists; not restored"))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -1242,7 +1519,12 @@ impl Entra {
             return Ok(Outcome { message: "no recorded membership to restore".into(), warnings, ..Outcome::default() });
         }
         if ctx.mode == Mode::DryRun {
-            return Ok(Outcome { changed: true, message: format!("would be re-added to {} groups", groups.len()), warnings, ..Outcome::default() });
+            return Ok(Outcome {
+                changed: true,
+                message: format!("would be re-added to {} groups", groups.len()),
+                warnings,
+                ..Outcome::default()
+            });
         }
         let results = join_all(groups.iter().map(|g| async move { (g, self.add_member(g, user, action).await) })).await;
         let (mut added, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
@@ -1262,7 +1544,11 @@ impl Entra {
         }
         Ok(Outcome {
             changed: !added.is_empty(),
-            message: if added.is_empty() { "already in every recorded group".into() } else { format!("re-added to {}", added.join(", ")) },
+            message: if added.is_empty() {
+                "already in every recorded group".into()
+            } else {
+                format!("re-added to {}", added.join(", "))
+            },
             after: json!({"restored": added}),
             request_id,
             warnings,
@@ -1316,7 +1602,8 @@ impl Provider for Entra {
             Err(r) if r.status == 404 || r.status == 400 => {
                 // Not a UPN or id: try it as a mail address, then give up.
                 if key.contains('@') && !is_guid(key) {
-                    let path = format!("/users{}", query(&[("$filter", &eq_filter("mail", key)), ("$select", USER_SELECT)]));
+                    let path =
+                        format!("/users{}", query(&[("$filter", &eq_filter("mail", key)), ("$select", USER_SELECT)]));
                     match self.client.get_all(&path, client::Lane::Read).await? {
                         Ok(found) if found.len() == 1 => return self.user_ref(&found[0]),
                         Ok(found) if found.len() > 1 => {
@@ -1327,7 +1614,11 @@ impl Provider for Entra {
                             .with_hint("give the user principal name or object id instead"));
                         }
                         Ok(_) => {}
-                        Err(r2) => return Err(self.fail(&r2, &format!("look up `{}`", shown(key)), None, permissions::READ_USER).await),
+                        Err(r2) => {
+                            return Err(self
+                                .fail(&r2, &format!("look up `{}`", shown(key)), None, permissions::READ_USER)
+                                .await);
+                        }
                     }
                 }
                 Err(ProviderError::not_found(format!("no user `{}` in tenant `{}`", shown(key), self.tenant))
@@ -1348,9 +1639,17 @@ impl Provider for Entra {
                     v
                 }
                 Err(r) if r.status == 404 => {
-                    return Err(ProviderError::not_found(format!("user `{}` no longer exists in tenant `{}`", shown(&user.name), self.tenant)));
+                    return Err(ProviderError::not_found(format!(
+                        "user `{}` no longer exists in tenant `{}`",
+                        shown(&user.name),
+                        self.tenant
+                    )));
                 }
-                Err(r) => return Err(self.fail(&r, &format!("read `{}`", shown(&user.name)), None, permissions::READ_USER).await),
+                Err(r) => {
+                    return Err(self
+                        .fail(&r, &format!("read `{}`", shown(&user.name)), None, permissions::READ_USER)
+                        .await);
+                }
             },
         };
         let ga = self.ga_assignments(false).await?;
@@ -1401,9 +1700,21 @@ impl Provider for Entra {
         let ga = self.ga_assignments(true).await?;
         let principals: Vec<String> = {
             let mut seen = HashSet::new();
-            ga.iter().filter_map(|a| a["principalId"].as_str()).filter(|p| seen.insert(p.to_string())).map(str::to_string).collect()
+            ga.iter()
+                .filter_map(|a| a["principalId"].as_str())
+                .filter(|p| seen.insert(p.to_string()))
+                .map(str::to_string)
+                .collect()
         };
-        let reads = join_all(principals.iter().map(|p| async move { (p, self.client.get(&format!("/users/{}{}", encode::segment(p), query(&[("$select", "id,accountEnabled")]))).await) })).await;
+        let reads = join_all(principals.iter().map(|p| async move {
+            (
+                p,
+                self.client
+                    .get(&format!("/users/{}{}", encode::segment(p), query(&[("$select", "id,accountEnabled")])))
+                    .await,
+            )
+        }))
+        .await;
         let mut out = Vec::new();
         for (p, r) in reads {
             match r? {
@@ -1435,9 +1746,13 @@ impl Provider for Entra {
             let needs = permissions::needs(action);
             let missing: Vec<&Need> = needs.required.iter().filter(|n| !n.met_by(roles)).collect();
             let missing_opt: Vec<&Need> = needs.optional.iter().filter(|n| !n.met_by(roles)).collect();
-            let role = needs.entra_role.map(|r| format!("; the app's service principal also needs the Entra role {r}")).unwrap_or_default();
+            let role = needs
+                .entra_role
+                .map(|r| format!("; the app's service principal also needs the Entra role {r}"))
+                .unwrap_or_default();
             let (ok, detail, hint) = if missing.is_empty() {
-                let mut detail = format!("holds {}", needs.required.iter().map(|n| n.permission).collect::<Vec<_>>().join(", "));
+                let mut detail =
+                    format!("holds {}", needs.required.iter().map(|n| n.permission).collect::<Vec<_>>().join(", "));
                 if !missing_opt.is_empty() {
                     detail.push_str(&format!(
                         " (without {}: PIM eligible assignments are skipped)",
@@ -1450,7 +1765,9 @@ impl Provider for Entra {
                 (
                     false,
                     format!("missing {list}"),
-                    Some(format!("grant the Microsoft Graph application permission(s) {list} with admin consent{role}")),
+                    Some(format!(
+                        "grant the Microsoft Graph application permission(s) {list} with admin consent{role}"
+                    )),
                 )
             };
             checks.push(Check { name: action.as_str().into(), ok, detail, hint });

@@ -33,7 +33,12 @@ pub const READ_USER: Need = Need {
 };
 pub const READ_ROLES: Need = Need {
     permission: "RoleManagement.Read.Directory",
-    also: &["RoleManagement.Read.All", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"],
+    also: &[
+        "RoleManagement.Read.All",
+        "Directory.Read.All",
+        "RoleManagement.ReadWrite.Directory",
+        "Directory.ReadWrite.All",
+    ],
     purpose: "read role assignments (Global Administrator guard)",
 };
 pub const ENABLE_DISABLE: Need = Need {
@@ -53,7 +58,13 @@ pub const REVOKE: Need = Need {
 };
 pub const READ_GROUPS: Need = Need {
     permission: "GroupMember.Read.All",
-    also: &["Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+    also: &[
+        "Group.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ],
     purpose: "read groups and memberships",
 };
 pub const WRITE_MEMBERS: Need = Need {
@@ -61,7 +72,8 @@ pub const WRITE_MEMBERS: Need = Need {
     also: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
     purpose: "add and remove group members",
 };
-pub const READ_POLICIES: Need = Need { permission: "Policy.Read.All", also: &[], purpose: "read conditional access policies" };
+pub const READ_POLICIES: Need =
+    Need { permission: "Policy.Read.All", also: &[], purpose: "read conditional access policies" };
 pub const WRITE_POLICIES: Need = Need {
     permission: "Policy.ReadWrite.ConditionalAccess",
     also: &[],
@@ -74,7 +86,12 @@ pub const WRITE_ROLES: Need = Need {
 };
 pub const READ_PIM: Need = Need {
     permission: "RoleEligibilitySchedule.Read.Directory",
-    also: &["RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
+    also: &[
+        "RoleManagement.Read.Directory",
+        "RoleManagement.Read.All",
+        "RoleEligibilitySchedule.ReadWrite.Directory",
+        "RoleManagement.ReadWrite.Directory",
+    ],
     purpose: "read PIM eligible role assignments",
 };
 pub const WRITE_PIM: Need = Need {
@@ -100,10 +117,14 @@ pub fn needs(action: Action) -> ActionNeeds {
         Action::ResetPassword => (
             &[READ_USER, READ_ROLES, PASSWORD, REVOKE],
             &[],
-            Some("Password Administrator or User Administrator (Privileged Authentication Administrator to act on admins)"),
+            Some(
+                "Password Administrator or User Administrator (Privileged Authentication Administrator to act on admins)",
+            ),
         ),
         Action::RevokeSessions => (&[READ_USER, READ_ROLES, REVOKE], &[], Some(SENSITIVE_ROLE)),
-        Action::EnforceMfa => (&[READ_USER, READ_ROLES, READ_GROUPS, WRITE_MEMBERS, READ_POLICIES, WRITE_POLICIES], &[], None),
+        Action::EnforceMfa => {
+            (&[READ_USER, READ_ROLES, READ_GROUPS, WRITE_MEMBERS, READ_POLICIES, WRITE_POLICIES], &[], None)
+        }
         Action::UnenforceMfa | Action::Restrict | Action::Unrestrict | Action::RemoveGroups | Action::RestoreGroups => {
             (&[READ_USER, READ_ROLES, READ_GROUPS, WRITE_MEMBERS], &[], None)
         }
@@ -116,8 +137,8 @@ pub fn needs(action: Action) -> ActionNeeds {
 
 /// The hint of a 403 on `need` for `action`: the permission to grant when the token lacks
 /// it, else the Entra role (the permission alone is not enough for sensitive targets).
-pub fn denied_hint(action: Action, need: Need, roles: Option<&[String]>) -> String {
-    let role = needs(action).entra_role;
+pub fn denied_hint(action: Option<Action>, need: Need, roles: Option<&[String]>) -> String {
+    let role = action.and_then(|a| needs(a).entra_role);
     let grant = format!(
         "grant the app the Microsoft Graph application permission `{}` (to {}) with admin consent",
         need.permission, need.purpose
@@ -152,16 +173,22 @@ mod tests {
 
     #[test]
     fn every_action_needs_to_read_users() {
-        for a in Action::USER_FACING.into_iter().chain([Action::UnenforceMfa, Action::RestoreGroups, Action::RestoreRoles]) {
+        for a in
+            Action::USER_FACING.into_iter().chain([Action::UnenforceMfa, Action::RestoreGroups, Action::RestoreRoles])
+        {
             assert!(needs(a).required.contains(&READ_USER), "{a}");
         }
     }
 
     #[test]
     fn hint_names_permission_or_role() {
-        let h = denied_hint(Action::Disable, ENABLE_DISABLE, Some(&["User.Read.All".to_string()]));
-        assert!(h.contains("`User.EnableDisableAccount.All`") && h.contains("Privileged Authentication Administrator"), "{h}");
-        let h = denied_hint(Action::Disable, ENABLE_DISABLE, Some(&["User.EnableDisableAccount.All".to_string()]));
+        let h = denied_hint(Some(Action::Disable), ENABLE_DISABLE, Some(&["User.Read.All".to_string()]));
+        assert!(
+            h.contains("`User.EnableDisableAccount.All`") && h.contains("Privileged Authentication Administrator"),
+            "{h}"
+        );
+        let h =
+            denied_hint(Some(Action::Disable), ENABLE_DISABLE, Some(&["User.EnableDisableAccount.All".to_string()]));
         assert!(h.starts_with("the app holds") && h.contains("Entra role"), "{h}");
     }
 }

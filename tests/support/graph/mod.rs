@@ -305,7 +305,11 @@ fn error(status: u16, code: &str, message: &str) -> Out {
 }
 
 fn not_found() -> Out {
-    error(404, "Request_ResourceNotFound", "Resource does not exist or one of its queried reference-property objects are not present.")
+    error(
+        404,
+        "Request_ResourceNotFound",
+        "Resource does not exist or one of its queried reference-property objects are not present.",
+    )
 }
 
 pub struct Emulator {
@@ -319,7 +323,12 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let now = Instant::now();
-        let bucket = cfg.quota.map(|(n, w)| Bucket { tokens: n as f64, cap: n as f64, rate: n as f64 / w.as_secs_f64(), last: now });
+        let bucket = cfg.quota.map(|(n, w)| Bucket {
+            tokens: n as f64,
+            cap: n as f64,
+            rate: n as f64 / w.as_secs_f64(),
+            last: now,
+        });
         let mut st = St { bucket, ..St::default() };
         for (id, name) in [
             (GLOBAL_ADMIN, "Global Administrator"),
@@ -404,7 +413,9 @@ impl Emulator {
 
     pub fn add_group(&self, name: &str, kind: GroupKind) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        self.st().groups.insert(id.clone(), Group { id: id.clone(), name: name.into(), kind, members: BTreeSet::new() });
+        self.st()
+            .groups
+            .insert(id.clone(), Group { id: id.clone(), name: name.into(), kind, members: BTreeSet::new() });
         id
     }
 
@@ -481,7 +492,12 @@ impl Emulator {
 
     /// Active assignments of a principal: (role id, directory scope).
     pub fn assignments(&self, uid: &str) -> Vec<(String, Option<String>)> {
-        self.st().assignments.iter().filter(|a| a.principal == uid).map(|a| (a.role.clone(), a.dir_scope.clone())).collect()
+        self.st()
+            .assignments
+            .iter()
+            .filter(|a| a.principal == uid)
+            .map(|a| (a.role.clone(), a.dir_scope.clone()))
+            .collect()
     }
 
     pub fn eligibilities(&self, uid: &str) -> Vec<String> {
@@ -700,7 +716,9 @@ fn parse_filter(f: &str) -> Result<Vec<(String, String)>, String> {
         if name.is_empty() {
             return Err(format!("`{f}`: expected a property name"));
         }
-        rest = rest[name_end..].strip_prefix(" eq '").ok_or_else(|| format!("`{f}`: expected ` eq '…'` after `{name}`"))?;
+        rest = rest[name_end..]
+            .strip_prefix(" eq '")
+            .ok_or_else(|| format!("`{f}`: expected ` eq '…'` after `{name}`"))?;
         let mut lit = String::new();
         let mut chars = rest.char_indices().peekable();
         let mut end = None;
@@ -753,15 +771,18 @@ impl Shared {
     fn token(&self, method: &str, raw: &str, headers: &HeaderMap, body: &[u8]) -> Out {
         self.token_requests.fetch_add(1, Ordering::Relaxed);
         let aad = |status: u16, error: &str, code: u32, text: &str| {
-            Out::json(status, json!({
-                "error": error,
-                "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
-                    uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), jiff::Timestamp::now()),
-                "error_codes": [code],
-                "timestamp": jiff::Timestamp::now().to_string(),
-                "trace_id": uuid::Uuid::new_v4().to_string(),
-                "correlation_id": uuid::Uuid::new_v4().to_string(),
-            }))
+            Out::json(
+                status,
+                json!({
+                    "error": error,
+                    "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
+                        uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), jiff::Timestamp::now()),
+                    "error_codes": [code],
+                    "timestamp": jiff::Timestamp::now().to_string(),
+                    "trace_id": uuid::Uuid::new_v4().to_string(),
+                    "correlation_id": uuid::Uuid::new_v4().to_string(),
+                }),
+            )
         };
         if let Some(f) = self.take_fault("POST", raw) {
             return f;
@@ -773,7 +794,12 @@ impl Shared {
         let ct = header(headers, "content-type").unwrap_or("");
         if !ct.starts_with("application/x-www-form-urlencoded") {
             self.violation(format!("POST {raw}: Content-Type `{ct}` (want application/x-www-form-urlencoded)"));
-            return aad(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+            return aad(
+                400,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+            );
         }
         let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
         let known = ["client_id", "scope", "grant_type", "client_secret", "client_assertion_type", "client_assertion"];
@@ -793,35 +819,65 @@ impl Shared {
         let want_scope = format!("{}/.default", self.cfg.cloud.graph());
         if form.get("scope") != Some(&want_scope) {
             self.violation(format!("POST {raw}: scope {:?}, want `{want_scope}`", form.get("scope")));
-            return aad(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.");
+            return aad(
+                400,
+                "invalid_scope",
+                70011,
+                "The provided value for the input parameter 'scope' is not valid.",
+            );
         }
         let client_id = form.get("client_id").cloned().unwrap_or_default();
         let app = self.st.lock().expect("state").apps.get(&client_id).cloned();
         let Some(app) = app else {
-            return aad(400, "unauthorized_client", 700016, &format!(
-                "Application with identifier '{client_id}' was not found in the directory '{}'.", self.cfg.tenant_id));
+            return aad(
+                400,
+                "unauthorized_client",
+                700016,
+                &format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{}'.",
+                    self.cfg.tenant_id
+                ),
+            );
         };
         match (form.get("client_secret"), form.get("client_assertion")) {
             (Some(s), None) => {
                 if app.secret.as_deref() != Some(s.as_str()) {
-                    return aad(401, "invalid_client", 7000215, &format!(
-                        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."));
+                    return aad(
+                        401,
+                        "invalid_client",
+                        7000215,
+                        &format!(
+                            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                        ),
+                    );
                 }
             }
             (None, Some(a)) => {
-                if form.get("client_assertion_type").map(String::as_str) != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+                if form.get("client_assertion_type").map(String::as_str)
+                    != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                {
                     self.violation(format!("POST {raw}: client_assertion_type missing or wrong"));
                 }
                 if let Err((violation, text)) = self.check_assertion(&app, a) {
                     if violation {
                         self.violation(format!("POST {raw}: client assertion: {text}"));
                     }
-                    return aad(401, "invalid_client", 700027, &format!("Client assertion failed signature validation. [Reason - {text}]"));
+                    return aad(
+                        401,
+                        "invalid_client",
+                        700027,
+                        &format!("Client assertion failed signature validation. [Reason - {text}]"),
+                    );
                 }
             }
             _ => {
                 self.violation(format!("POST {raw}: give exactly one of client_secret and client_assertion"));
-                return aad(400, "invalid_request", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+                return aad(
+                    400,
+                    "invalid_request",
+                    7000216,
+                    "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+                );
             }
         }
         let now = jiff::Timestamp::now().as_second();
@@ -837,7 +893,10 @@ impl Shared {
             token.clone(),
             TokenInfo { client_id, roles: app.roles.clone(), expires: Instant::now() + self.cfg.token_lifetime },
         );
-        Out::json(200, json!({"token_type": "Bearer", "expires_in": life, "ext_expires_in": life, "access_token": token}))
+        Out::json(
+            200,
+            json!({"token_type": "Bearer", "expires_in": life, "ext_expires_in": life, "access_token": token}),
+        )
     }
 
     /// Check a client assertion per learn.microsoft.com/entra/identity-platform/
@@ -857,17 +916,22 @@ impl Shared {
         match header.alg {
             jsonwebtoken::Algorithm::PS256 => match &header.x5t_s256 {
                 None => return Err((true, "PS256 assertion without `x5t#S256`".into())),
-                Some(t) if *t != s256 => return Err((false, "The key was not found (x5t#S256 names another certificate)".into())),
+                Some(t) if *t != s256 => {
+                    return Err((false, "The key was not found (x5t#S256 names another certificate)".into()));
+                }
                 _ => {}
             },
             jsonwebtoken::Algorithm::RS256 if app.allow_rs256 => match &header.x5t {
                 None => return Err((true, "RS256 assertion without `x5t`".into())),
-                Some(t) if *t != s1 => return Err((false, "The key was not found (x5t names another certificate)".into())),
+                Some(t) if *t != s1 => {
+                    return Err((false, "The key was not found (x5t names another certificate)".into()));
+                }
                 _ => {}
             },
             other => return Err((true, format!("alg {other:?} is not accepted"))),
         }
-        let key = jsonwebtoken::DecodingKey::from_rsa_pem(cert_pem.as_bytes()).map_err(|e| (true, format!("cert: {e}")))?;
+        let key =
+            jsonwebtoken::DecodingKey::from_rsa_pem(cert_pem.as_bytes()).map_err(|e| (true, format!("cert: {e}")))?;
         let mut v = jsonwebtoken::Validation::new(header.alg);
         v.required_spec_claims.clear();
         v.validate_exp = false;
@@ -887,7 +951,10 @@ impl Shared {
             return Err((true, format!("jti {jti} replayed")));
         }
         let now = jiff::Timestamp::now().as_second();
-        let (nbf, exp) = (claims["nbf"].as_i64().ok_or((true, "no nbf".to_string()))?, claims["exp"].as_i64().ok_or((true, "no exp".to_string()))?);
+        let (nbf, exp) = (
+            claims["nbf"].as_i64().ok_or((true, "no nbf".to_string()))?,
+            claims["exp"].as_i64().ok_or((true, "no exp".to_string()))?,
+        );
         if nbf > now + 60 || exp <= now {
             return Err((true, format!("not valid now (nbf {nbf}, exp {exp}, now {now})")));
         }
@@ -919,7 +986,16 @@ impl Shared {
                 }
             }
         };
-        self.op(method, raw, query, header(headers, "content-type"), parsed, &token, false, header(headers, "consistencylevel"))
+        self.op(
+            method,
+            raw,
+            query,
+            header(headers, "content-type"),
+            parsed,
+            &token,
+            false,
+            header(headers, "consistencylevel"),
+        )
     }
 
     fn auth(&self, headers: &HeaderMap, shown: &str) -> Result<TokenInfo, Out> {
@@ -941,14 +1017,19 @@ impl Shared {
                 self.violation(format!("{shown}: bearer token was not issued by this emulator"));
                 Err(unauthorized("Access token validation failure."))
             }
-            Some(t) if t.expires <= Instant::now() => Err(unauthorized("Lifetime validation failed, the token is expired.")),
+            Some(t) if t.expires <= Instant::now() => {
+                Err(unauthorized("Lifetime validation failed, the token is expired."))
+            }
             Some(t) => Ok(t.clone()),
         }
     }
 
     fn take_fault(&self, method: &str, path: &str) -> Option<Out> {
         let mut st = self.st.lock().expect("state");
-        let f = st.faults.iter_mut().find(|f| f.times > 0 && f.method.is_none_or(|m| m == method) && path.contains(&f.path_contains))?;
+        let f = st
+            .faults
+            .iter_mut()
+            .find(|f| f.times > 0 && f.method.is_none_or(|m| m == method) && path.contains(&f.path_contains))?;
         f.times -= 1;
         let (status, ra) = (f.status, f.retry_after);
         drop(st);
@@ -1013,17 +1094,25 @@ impl Shared {
             let id = it["id"].as_str().unwrap_or("").to_string();
             let m = it["method"].as_str().unwrap_or("").to_uppercase();
             let url = it["url"].as_str().unwrap_or("");
-            let failed_dep = it["dependsOn"].as_array().into_iter().flatten().any(|d| {
-                d.as_str().and_then(|d| status_of.get(d)).is_none_or(|s| !(200..300).contains(s))
-            });
+            let failed_dep = it["dependsOn"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|d| d.as_str().and_then(|d| status_of.get(d)).is_none_or(|s| !(200..300).contains(s)));
             let out = if failed_dep {
                 error(424, "FailedDependency", "A request this one depends on failed.")
             } else if !url.starts_with('/') || url.starts_with("/v1.0") || url.contains("://") {
-                self.violation(format!("$batch item {id}: url `{url}` must be relative to /v1.0 (e.g. `/users/{{id}}`)"));
+                self.violation(format!(
+                    "$batch item {id}: url `{url}` must be relative to /v1.0 (e.g. `/users/{{id}}`)"
+                ));
                 error(400, "BadRequest", "Invalid URL.")
             } else {
                 let h = it["headers"].as_object().cloned().unwrap_or_default();
-                let ct = h.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).and_then(|(_, v)| v.as_str()).map(str::to_string);
+                let ct = h
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                    .and_then(|(_, v)| v.as_str())
+                    .map(str::to_string);
                 for k in h.keys() {
                     if !["content-type", "consistencylevel"].contains(&k.to_lowercase().as_str()) {
                         self.violation(format!("$batch item {id}: unexpected header `{k}`"));
@@ -1033,7 +1122,11 @@ impl Shared {
                     Some((p, q)) => (p, Some(q)),
                     None => (url, None),
                 };
-                let cl = h.iter().find(|(k, _)| k.eq_ignore_ascii_case("consistencylevel")).and_then(|(_, v)| v.as_str()).map(str::to_string);
+                let cl = h
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("consistencylevel"))
+                    .and_then(|(_, v)| v.as_str())
+                    .map(str::to_string);
                 let body = it.get("body").cloned();
                 self.op(&m, path, q, ct.as_deref(), body, token, true, cl.as_deref())
             };
@@ -1057,8 +1150,22 @@ impl Shared {
 
     /// One operation: validate it against the spec, apply quota and permissions, run it.
     #[allow(clippy::too_many_arguments)]
-    fn op(&self, method: &str, raw: &str, query: Option<&str>, ct: Option<&str>, body: Option<Value>, token: &TokenInfo, in_batch: bool, consistency: Option<&str>) -> Out {
-        let shown = format!("{}{method} {raw}{}", if in_batch { "$batch item: " } else { "" }, query.map(|q| format!("?{q}")).unwrap_or_default());
+    fn op(
+        &self,
+        method: &str,
+        raw: &str,
+        query: Option<&str>,
+        ct: Option<&str>,
+        body: Option<Value>,
+        token: &TokenInfo,
+        in_batch: bool,
+        consistency: Option<&str>,
+    ) -> Out {
+        let shown = format!(
+            "{}{method} {raw}{}",
+            if in_batch { "$batch item: " } else { "" },
+            query.map(|q| format!("?{q}")).unwrap_or_default()
+        );
         let out = self.op_inner(method, raw, query, ct, body, token, in_batch, consistency, &shown);
         let mut st = self.st.lock().expect("state");
         let full = format!("{raw}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
@@ -1070,7 +1177,18 @@ impl Shared {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn op_inner(&self, method: &str, raw: &str, query: Option<&str>, ct: Option<&str>, body: Option<Value>, token: &TokenInfo, _in_batch: bool, consistency: Option<&str>, shown: &str) -> Out {
+    fn op_inner(
+        &self,
+        method: &str,
+        raw: &str,
+        query: Option<&str>,
+        ct: Option<&str>,
+        body: Option<Value>,
+        token: &TokenInfo,
+        _in_batch: bool,
+        consistency: Option<&str>,
+        shown: &str,
+    ) -> Out {
         let bad = |problem: String| {
             self.violation(format!("{shown}: {problem}"));
             error(400, "BadRequest", &problem)
@@ -1160,7 +1278,8 @@ impl Shared {
             }
             st.ca_last = Some(now);
         }
-        if method != "GET" && !is_ca
+        if method != "GET"
+            && !is_ca
             && let Some(b) = st.bucket.as_mut()
         {
             let now = Instant::now();
@@ -1177,14 +1296,20 @@ impl Shared {
             b.tokens -= 1.0;
         }
         let p = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let select: Option<Vec<String>> = q.iter().find(|(k, _)| k == "$select").map(|(_, v)| v.split(',').map(str::to_string).collect());
+        let select: Option<Vec<String>> =
+            q.iter().find(|(k, _)| k == "$select").map(|(_, v)| v.split(',').map(str::to_string).collect());
         let skip: usize = q.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
         let page = |items: Vec<Value>| -> Out {
             let n = self.cfg.page_size.max(1);
             let slice: Vec<Value> = items.iter().skip(skip).take(n).cloned().collect();
             let mut out = json!({"@odata.context": format!("{}/v1.0/$metadata", self.base), "value": slice});
             if skip + n < items.len() {
-                let rest: Vec<String> = query.unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("$skiptoken=")).map(str::to_string).collect();
+                let rest: Vec<String> = query
+                    .unwrap_or("")
+                    .split('&')
+                    .filter(|p| !p.is_empty() && !p.starts_with("$skiptoken="))
+                    .map(str::to_string)
+                    .collect();
                 let mut q = rest.join("&");
                 if !q.is_empty() {
                     q.push('&');
@@ -1230,7 +1355,11 @@ impl Shared {
                 let u = st.users.get_mut(&id).expect("user");
                 if let Some(pp) = obj.get("passwordProfile") {
                     if u.synced {
-                        return error(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+                        );
                     }
                     let Some(pw) = pp["password"].as_str() else {
                         drop(st);
@@ -1238,7 +1367,11 @@ impl Shared {
                         return Out::empty(204);
                     };
                     if !complex(pw) {
-                        return error(400, "Request_BadRequest", "The specified password does not comply with password complexity requirements. Please provide a different password.");
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "The specified password does not comply with password complexity requirements. Please provide a different password.",
+                        );
                     }
                     u.password = Some(pw.into());
                     u.force_change = pp["forceChangePasswordNextSignIn"].as_bool().unwrap_or(false);
@@ -1257,12 +1390,16 @@ impl Shared {
                 if self.cfg.revoke_204 {
                     Out::empty(204)
                 } else {
-                    Out::json(200, json!({"@odata.context": format!("{cloud_graph}/v1.0/$metadata#Edm.Boolean"), "value": true}))
+                    Out::json(
+                        200,
+                        json!({"@odata.context": format!("{cloud_graph}/v1.0/$metadata#Edm.Boolean"), "value": true}),
+                    )
                 }
             }
             "user.memberOf.list" | "user.memberOf.groups" => {
                 let Some(uid) = find_user(&st, &p("user-id")).map(|u| u.id.clone()) else { return not_found() };
-                let groups: Vec<Value> = st.groups.values().filter(|g| g.members.contains(&uid)).map(|g| pick(group_json(g))).collect();
+                let groups: Vec<Value> =
+                    st.groups.values().filter(|g| g.members.contains(&uid)).map(|g| pick(group_json(g))).collect();
                 page(groups)
             }
             "group.get" => match st.groups.get(&p("group-id")) {
@@ -1270,7 +1407,12 @@ impl Shared {
                 None => not_found(),
             },
             "group.list" => {
-                let mut gs: Vec<Value> = st.groups.values().filter(|g| filter.iter().all(|(k, v)| k == "displayName" && g.name == *v)).map(|g| pick(group_json(g))).collect();
+                let mut gs: Vec<Value> = st
+                    .groups
+                    .values()
+                    .filter(|g| filter.iter().all(|(k, v)| k == "displayName" && g.name == *v))
+                    .map(|g| pick(group_json(g)))
+                    .collect();
                 if filter.is_empty() {
                     gs = st.groups.values().map(|g| pick(group_json(g))).collect();
                 }
@@ -1295,18 +1437,46 @@ impl Shared {
                     return not_found();
                 }
                 match g.kind {
-                    GroupKind::Dynamic => return error(400, "Request_BadRequest", "Insufficient privileges to complete the operation. Members of a group with dynamic membership cannot be changed."),
-                    GroupKind::Synced => return error(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."),
-                    GroupKind::MailEnabledSecurity | GroupKind::Distribution => return error(400, "Request_BadRequest", "Cannot Update a mail-enabled security groups and or distribution list."),
-                    GroupKind::RoleAssignable if !token.roles.iter().any(|r| r == "RoleManagement.ReadWrite.Directory") => {
-                        return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+                    GroupKind::Dynamic => {
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "Insufficient privileges to complete the operation. Members of a group with dynamic membership cannot be changed.",
+                        );
+                    }
+                    GroupKind::Synced => {
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+                        );
+                    }
+                    GroupKind::MailEnabledSecurity | GroupKind::Distribution => {
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "Cannot Update a mail-enabled security groups and or distribution list.",
+                        );
+                    }
+                    GroupKind::RoleAssignable
+                        if !token.roles.iter().any(|r| r == "RoleManagement.ReadWrite.Directory") =>
+                    {
+                        return error(
+                            403,
+                            "Authorization_RequestDenied",
+                            "Insufficient privileges to complete the operation.",
+                        );
                     }
                     _ => {}
                 }
                 let g = st.groups.get_mut(&gid).expect("group");
                 if op.id == "group.members.add" {
                     if !g.members.insert(uid) {
-                        return error(400, "Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.");
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            "One or more added object references already exist for the following modified properties: 'members'.",
+                        );
                     }
                 } else if !g.members.remove(&uid) {
                     return not_found();
@@ -1336,8 +1506,10 @@ impl Shared {
             }
             "roleAssignments.create" => {
                 let b = body.unwrap_or(Value::Null);
-                let (principal, role) = (b["principalId"].as_str().unwrap_or(""), b["roleDefinitionId"].as_str().unwrap_or(""));
-                let (dir, app) = (b["directoryScopeId"].as_str().map(str::to_string), b["appScopeId"].as_str().map(str::to_string));
+                let (principal, role) =
+                    (b["principalId"].as_str().unwrap_or(""), b["roleDefinitionId"].as_str().unwrap_or(""));
+                let (dir, app) =
+                    (b["directoryScopeId"].as_str().map(str::to_string), b["appScopeId"].as_str().map(str::to_string));
                 if dir.is_none() == app.is_none() {
                     drop(st);
                     return bad("give exactly one of directoryScopeId and appScopeId".into());
@@ -1345,12 +1517,29 @@ impl Shared {
                 if !st.users.contains_key(principal) || !st.roles.iter().any(|(id, _)| id == role) {
                     return not_found();
                 }
-                if st.assignments.iter().any(|a| a.principal == principal && a.role == role && a.dir_scope == dir && a.app_scope == app) {
-                    return error(409, "Request_BadRequest", "A conflicting object with one or more of the specified property values is present in the directory.");
+                if st
+                    .assignments
+                    .iter()
+                    .any(|a| a.principal == principal && a.role == role && a.dir_scope == dir && a.app_scope == app)
+                {
+                    return error(
+                        409,
+                        "Request_BadRequest",
+                        "A conflicting object with one or more of the specified property values is present in the directory.",
+                    );
                 }
                 let id = uuid::Uuid::new_v4().to_string();
-                st.assignments.push(Assignment { id: id.clone(), principal: principal.into(), role: role.into(), dir_scope: dir.clone(), app_scope: app.clone() });
-                Out::json(201, json!({"id": id, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": dir, "appScopeId": app}))
+                st.assignments.push(Assignment {
+                    id: id.clone(),
+                    principal: principal.into(),
+                    role: role.into(),
+                    dir_scope: dir.clone(),
+                    app_scope: app.clone(),
+                });
+                Out::json(
+                    201,
+                    json!({"id": id, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": dir, "appScopeId": app}),
+                )
             }
             "roleAssignments.delete" => {
                 let id = p("unifiedRoleAssignment-id");
@@ -1360,27 +1549,47 @@ impl Shared {
             }
             "roleEligibilityScheduleRequests.create" => {
                 let b = body.unwrap_or(Value::Null);
-                let (principal, role) = (b["principalId"].as_str().unwrap_or("").to_string(), b["roleDefinitionId"].as_str().unwrap_or("").to_string());
+                let (principal, role) = (
+                    b["principalId"].as_str().unwrap_or("").to_string(),
+                    b["roleDefinitionId"].as_str().unwrap_or("").to_string(),
+                );
                 let dir = b["directoryScopeId"].as_str().map(str::to_string);
                 match b["action"].as_str() {
                     Some("adminRemove") => {
                         let before = st.eligibilities.len();
-                        st.eligibilities.retain(|e| !(e.principal == principal && e.role == role && e.dir_scope == dir));
+                        st.eligibilities
+                            .retain(|e| !(e.principal == principal && e.role == role && e.dir_scope == dir));
                         if st.eligibilities.len() == before {
                             return error(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
                         }
-                        Out::json(201, json!({"id": uuid::Uuid::new_v4().to_string(), "action": "adminRemove", "status": "Revoked", "principalId": principal, "roleDefinitionId": role}))
+                        Out::json(
+                            201,
+                            json!({"id": uuid::Uuid::new_v4().to_string(), "action": "adminRemove", "status": "Revoked", "principalId": principal, "roleDefinitionId": role}),
+                        )
                     }
                     Some("adminAssign") => {
                         if b["scheduleInfo"].is_null() {
                             drop(st);
                             return bad("adminAssign without scheduleInfo".into());
                         }
-                        if st.eligibilities.iter().any(|e| e.principal == principal && e.role == role && e.dir_scope == dir) {
+                        if st
+                            .eligibilities
+                            .iter()
+                            .any(|e| e.principal == principal && e.role == role && e.dir_scope == dir)
+                        {
                             return error(400, "RoleAssignmentExists", "The Role assignment already exists.");
                         }
-                        st.eligibilities.push(Assignment { id: uuid::Uuid::new_v4().to_string(), principal: principal.clone(), role: role.clone(), dir_scope: dir, app_scope: None });
-                        Out::json(201, json!({"id": uuid::Uuid::new_v4().to_string(), "action": "adminAssign", "status": "Provisioned", "principalId": principal, "roleDefinitionId": role}))
+                        st.eligibilities.push(Assignment {
+                            id: uuid::Uuid::new_v4().to_string(),
+                            principal: principal.clone(),
+                            role: role.clone(),
+                            dir_scope: dir,
+                            app_scope: None,
+                        });
+                        Out::json(
+                            201,
+                            json!({"id": uuid::Uuid::new_v4().to_string(), "action": "adminAssign", "status": "Provisioned", "principalId": principal, "roleDefinitionId": role}),
+                        )
                     }
                     other => {
                         drop(st);
@@ -1389,22 +1598,36 @@ impl Shared {
                 }
             }
             "roleDefinitions.get" => match st.roles.iter().find(|(id, _)| *id == p("unifiedRoleDefinition-id")) {
-                Some((id, name)) => Out::json(200, pick(json!({"id": id, "displayName": name, "templateId": id, "isBuiltIn": true}))),
+                Some((id, name)) => {
+                    Out::json(200, pick(json!({"id": id, "displayName": name, "templateId": id, "isBuiltIn": true})))
+                }
                 None => not_found(),
             },
             "roleDefinitions.list" => {
-                let out: Vec<Value> = st.roles.iter().filter(|(_, n)| filter.iter().all(|(k, v)| k == "displayName" && n == v))
-                    .map(|(id, name)| pick(json!({"id": id, "displayName": name, "templateId": id, "isBuiltIn": true}))).collect();
+                let out: Vec<Value> = st
+                    .roles
+                    .iter()
+                    .filter(|(_, n)| filter.iter().all(|(k, v)| k == "displayName" && n == v))
+                    .map(|(id, name)| pick(json!({"id": id, "displayName": name, "templateId": id, "isBuiltIn": true})))
+                    .collect();
                 page(out)
             }
             "conditionalAccess.policies.list" => {
-                let out: Vec<Value> = st.policies.iter().filter(|p| filter.iter().all(|(k, v)| p[k.as_str()] == json!(v))).cloned().map(pick).collect();
+                let out: Vec<Value> = st
+                    .policies
+                    .iter()
+                    .filter(|p| filter.iter().all(|(k, v)| p[k.as_str()] == json!(v)))
+                    .cloned()
+                    .map(pick)
+                    .collect();
                 page(out)
             }
-            "conditionalAccess.policies.get" => match st.policies.iter().find(|x| x["id"] == json!(p("conditionalAccessPolicy-id"))) {
-                Some(x) => Out::json(200, x.clone()),
-                None => not_found(),
-            },
+            "conditionalAccess.policies.get" => {
+                match st.policies.iter().find(|x| x["id"] == json!(p("conditionalAccessPolicy-id"))) {
+                    Some(x) => Out::json(200, x.clone()),
+                    None => not_found(),
+                }
+            }
             "conditionalAccess.policies.create" => {
                 let mut b = body.unwrap_or(Value::Null);
                 for required in ["displayName", "state", "conditions"] {
@@ -1414,12 +1637,19 @@ impl Shared {
                     }
                 }
                 let grant = &b["grantControls"];
-                if grant["builtInControls"].as_array().is_some_and(|a| !a.is_empty()) && !grant["authenticationStrength"].is_null() {
+                if grant["builtInControls"].as_array().is_some_and(|a| !a.is_empty())
+                    && !grant["authenticationStrength"].is_null()
+                {
                     drop(st);
                     return bad("`mfa` and an authentication strength in one policy".into());
                 }
                 if let Some(id) = grant["authenticationStrength"]["id"].as_str()
-                    && !["00000000-0000-0000-0000-000000000002", "00000000-0000-0000-0000-000000000003", "00000000-0000-0000-0000-000000000004"].contains(&id)
+                    && ![
+                        "00000000-0000-0000-0000-000000000002",
+                        "00000000-0000-0000-0000-000000000003",
+                        "00000000-0000-0000-0000-000000000004",
+                    ]
+                    .contains(&id)
                 {
                     return error(400, "BadRequest", "Unknown authentication strength.");
                 }
@@ -1479,22 +1709,28 @@ fn user_json(u: &User, full: bool) -> Value {
         o.insert("accountEnabled".into(), json!(u.enabled));
         o.insert("userType".into(), json!(if u.guest { "Guest" } else { "Member" }));
         o.insert("onPremisesSyncEnabled".into(), if u.synced { json!(true) } else { Value::Null });
-        o.insert("onPremisesSamAccountName".into(), if u.synced { json!(u.upn.split('@').next()) } else { Value::Null });
+        o.insert(
+            "onPremisesSamAccountName".into(),
+            if u.synced { json!(u.upn.split('@').next()) } else { Value::Null },
+        );
         o.insert("signInSessionsValidFromDateTime".into(), json!(u.sessions_from));
     }
     v
 }
 
 fn group_json(g: &Group) -> Value {
-    let (types, rule, synced, mail, security, assignable): (Vec<&str>, Option<&str>, Option<bool>, bool, bool, bool) = match g.kind {
-        GroupKind::Static => (vec![], None, None, false, true, false),
-        GroupKind::Dynamic => (vec!["DynamicMembership"], Some("user.department -eq \"Sales\""), None, false, true, false),
-        GroupKind::Synced => (vec![], None, Some(true), false, true, false),
-        GroupKind::MailEnabledSecurity => (vec![], None, None, true, true, false),
-        GroupKind::Distribution => (vec![], None, None, true, false, false),
-        GroupKind::Unified => (vec!["Unified"], None, None, true, false, false),
-        GroupKind::RoleAssignable => (vec![], None, None, false, true, true),
-    };
+    let (types, rule, synced, mail, security, assignable): (Vec<&str>, Option<&str>, Option<bool>, bool, bool, bool) =
+        match g.kind {
+            GroupKind::Static => (vec![], None, None, false, true, false),
+            GroupKind::Dynamic => {
+                (vec!["DynamicMembership"], Some("user.department -eq \"Sales\""), None, false, true, false)
+            }
+            GroupKind::Synced => (vec![], None, Some(true), false, true, false),
+            GroupKind::MailEnabledSecurity => (vec![], None, None, true, true, false),
+            GroupKind::Distribution => (vec![], None, None, true, false, false),
+            GroupKind::Unified => (vec!["Unified"], None, None, true, false, false),
+            GroupKind::RoleAssignable => (vec![], None, None, false, true, true),
+        };
     json!({"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.name, "groupTypes": types,
         "membershipRule": rule, "onPremisesSyncEnabled": synced, "mailEnabled": mail, "securityEnabled": security,
         "isAssignableToRole": assignable})
@@ -1515,12 +1751,32 @@ fn complex(p: &str) -> bool {
 /// of its entries (the "Permissions" tables of each API page, via the spec's
 /// `x-permissions`).
 fn required(op: &str, body: Option<&Value>) -> Vec<&'static [&'static str]> {
-    const READ_USER: &[&str] = &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-    const READ_GROUPS: &[&str] = &["GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+    const READ_USER: &[&str] =
+        &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+    const READ_GROUPS: &[&str] = &[
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ];
     const WRITE_MEMBERS: &[&str] = &["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"];
-    const READ_ROLES: &[&str] = &["RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"];
+    const READ_ROLES: &[&str] = &[
+        "RoleManagement.Read.Directory",
+        "RoleManagement.Read.All",
+        "Directory.Read.All",
+        "RoleManagement.ReadWrite.Directory",
+        "Directory.ReadWrite.All",
+    ];
     const WRITE_ROLES: &[&str] = &["RoleManagement.ReadWrite.Directory"];
-    const READ_PIM: &[&str] = &["RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"];
+    const READ_PIM: &[&str] = &[
+        "RoleEligibilitySchedule.Read.Directory",
+        "RoleManagement.Read.Directory",
+        "RoleManagement.Read.All",
+        "RoleEligibilitySchedule.ReadWrite.Directory",
+        "RoleManagement.ReadWrite.Directory",
+    ];
     const WRITE_PIM: &[&str] = &["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"];
     const READ_POLICY: &[&str] = &["Policy.Read.All"];
     const WRITE_POLICY: &[&str] = &["Policy.ReadWrite.ConditionalAccess"];
@@ -1546,7 +1802,9 @@ fn required(op: &str, body: Option<&Value>) -> Vec<&'static [&'static str]> {
         "roleAssignments.create" | "roleAssignments.delete" => vec![WRITE_ROLES],
         "roleEligibilityScheduleInstances.list" => vec![READ_PIM],
         "roleEligibilityScheduleRequests.create" => vec![WRITE_PIM],
-        "conditionalAccess.policies.list" | "conditionalAccess.policies.get" | "authenticationStrengthPolicies.list" => vec![READ_POLICY],
+        "conditionalAccess.policies.list"
+        | "conditionalAccess.policies.get"
+        | "authenticationStrengthPolicies.list" => vec![READ_POLICY],
         "conditionalAccess.policies.create" | "conditionalAccess.policies.update" => vec![READ_POLICY, WRITE_POLICY],
         _ => Vec::new(),
     }

@@ -27,6 +27,9 @@ pub struct Op {
     pub collection: bool,
 }
 
+/// Path parameters of a matched operation: (name, decoded value).
+pub type Params = Vec<(String, String)>;
+
 pub struct Spec {
     doc: Value,
     pub ops: Vec<Op>,
@@ -58,7 +61,11 @@ impl Spec {
                     })
                     .collect();
                 let body = op["requestBody"]["content"]["application/json"]["schema"].clone();
-                let ok = ["200", "201"].iter().map(|c| &op["responses"][*c]["content"]["application/json"]["schema"]).find(|s| !s.is_null()).cloned();
+                let ok = ["200", "201"]
+                    .iter()
+                    .map(|c| &op["responses"][*c]["content"]["application/json"]["schema"])
+                    .find(|s| !s.is_null())
+                    .cloned();
                 let (item, collection) = match ok {
                     Some(s) => {
                         let s = resolve_ref(&doc, &s).clone();
@@ -75,8 +82,16 @@ impl Spec {
                     path: path.clone(),
                     template,
                     id: op["operationId"].as_str().unwrap_or_default().to_string(),
-                    query: params.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str().map(str::to_string)).collect(),
-                    headers: params.iter().filter(|p| p["in"] == "header").filter_map(|p| p["name"].as_str().map(str::to_string)).collect(),
+                    query: params
+                        .iter()
+                        .filter(|p| p["in"] == "query")
+                        .filter_map(|p| p["name"].as_str().map(str::to_string))
+                        .collect(),
+                    headers: params
+                        .iter()
+                        .filter(|p| p["in"] == "header")
+                        .filter_map(|p| p["name"].as_str().map(str::to_string))
+                        .collect(),
                     body: (!body.is_null()).then_some(body),
                     body_required: op["requestBody"]["required"].as_bool().unwrap_or(false),
                     item,
@@ -90,9 +105,9 @@ impl Spec {
     /// The operation for a method and decoded path segments; `Err` says why none fits.
     /// Where several templates fit, the one with the most literal segments wins
     /// (`/users/x/memberOf/microsoft.graph.group` is the cast, not a parameter).
-    pub fn find(&self, method: &str, segs: &[String]) -> Result<(&Op, Vec<(String, String)>), String> {
+    pub fn find(&self, method: &str, segs: &[String]) -> Result<(&Op, Params), String> {
         let mut path_matched = false;
-        let mut best: Option<(&Op, Vec<(String, String)>)> = None;
+        let mut best: Option<(&Op, Params)> = None;
         for op in &self.ops {
             if op.template.len() != segs.len() {
                 continue;
@@ -229,7 +244,9 @@ impl Spec {
                 }
             },
             Some("boolean") if !v.is_boolean() => errs.push(format!("{at}: expected a boolean, got {}", kind(v))),
-            Some("integer") if !(v.is_i64() || v.is_u64()) => errs.push(format!("{at}: expected an integer, got {}", kind(v))),
+            Some("integer") if !(v.is_i64() || v.is_u64()) => {
+                errs.push(format!("{at}: expected an integer, got {}", kind(v)))
+            }
             Some("number") if !v.is_number() => errs.push(format!("{at}: expected a number, got {}", kind(v))),
             _ => {}
         }

@@ -3,31 +3,38 @@
 //!
 //! Graph's identity write quota is a token bucket per app and tenant ("3,000 requests per
 //! 2 min 30 s", learn.microsoft.com/graph/throttling-limits, "Identity and access service
-//! limits"): a burst up to the bucket size, then the refill rate. Every 429 means the bucket
-//! was empty at that moment, so the writes accepted between two 429s are exactly what the
-//! bucket refilled in between: `accepted / elapsed` estimates the refill rate without
-//! knowing the quota. The limiter then runs at a little under that estimate and probes
-//! upwards slowly (additive increase) while it is the bottleneck, so it follows a quota
-//! that changes. Until the first 429 nothing is limited: the burst is free.
+//! limits"): a burst up to the bucket size, then the refill rate. Until the first 429
+//! nothing is limited: the burst is free. A 429 means the bucket is empty, so from then on
+//! the writes Graph accepted over the last few seconds measure the refill rate. On each
+//! throttle event the limit drops a little under that measure (multiplicative decrease);
+//! while it holds writes back and nothing is refused it rises by a small step every
+//! second (additive increase), so it settles just under the quota and follows it if it
+//! changes. An underestimate is corrected within seconds, an overestimate by the next 429.
 //!
 //! `Retry-After` always wins: after a 429 no write is sent before the time it names
-//! (learn.microsoft.com/graph/throttling, "Best practices to handle throttling").
+//! (learn.microsoft.com/graph/throttling, "Best practices to handle throttling"). The
+//! limiter lets up to one second's worth of writes go at once after a pause, which is
+//! what the bucket refilled meanwhile.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Fraction of the estimated refill rate the limiter runs at.
-const HEADROOM: f64 = 0.97;
-/// While the limiter is the bottleneck and nothing was throttled for this long, raise the
-/// rate by `PROBE_STEP`.
-const PROBE_INTERVAL: Duration = Duration::from_secs(5);
-const PROBE_STEP: f64 = 1.02;
-/// A refill estimate needs at least this much time between two throttle events.
-const MIN_SAMPLE: Duration = Duration::from_millis(500);
-/// How far behind "now" the limiter's schedule may lag: after a pause it may send this
-/// much worth of writes at once (the bucket refilled during the pause).
+/// Fraction of the measured acceptance rate the limit drops to on a throttle event.
+const DECREASE: f64 = 0.95;
+/// Additive increase per second while the limiter is the bottleneck, as a fraction of the
+/// current rate (at least `MIN_STEP` writes/s).
+const INCREASE: f64 = 0.02;
+const MIN_STEP: f64 = 0.2;
+const STEP_INTERVAL: Duration = Duration::from_secs(1);
+/// Acceptance is measured over this window (only after the first throttle event, so the
+/// free burst does not count).
+const WINDOW: Duration = Duration::from_secs(10);
+/// A measure needs at least this much time behind it.
+const MIN_SAMPLE: Duration = Duration::from_millis(800);
+/// How far behind "now" the schedule may lag: writes that may go at once after a pause.
 const BURST_WINDOW: Duration = Duration::from_secs(1);
-/// Never slower than this, whatever the estimate says.
+/// Never slower than this, whatever the measure says.
 const MIN_RATE: f64 = 0.5;
 
 #[derive(Debug)]
@@ -39,18 +46,17 @@ pub struct Throttle {
 struct State {
     /// No write before this instant (the longest `Retry-After` seen).
     paused_until: Option<Instant>,
-    /// Writes per second; `None` until the first throttle event.
+    /// Writes per second; `None` until it has been measured.
     rate: Option<f64>,
     /// Virtual time at which the next write may start (GCRA schedule).
     next_slot: Instant,
     /// When the limiter last made a caller wait.
     last_limited: Option<Instant>,
-    last_probe: Instant,
-    /// The previous throttle event, and writes accepted since.
+    last_step: Instant,
+    first_event: Option<Instant>,
     last_event: Option<Instant>,
-    accepted_since: u64,
-    /// Smoothed refill estimate (writes/s).
-    estimate: Option<f64>,
+    /// Writes accepted since the first throttle event, by time, pruned to `WINDOW`.
+    accepted: VecDeque<(Instant, u32)>,
     events: u64,
 }
 
@@ -58,7 +64,6 @@ struct State {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThrottleSnapshot {
     pub rate: Option<f64>,
-    pub estimate: Option<f64>,
     pub events: u64,
 }
 
@@ -77,10 +82,10 @@ impl Throttle {
                 rate: None,
                 next_slot: now,
                 last_limited: None,
-                last_probe: now,
+                last_step: now,
+                first_event: None,
                 last_event: None,
-                accepted_since: 0,
-                estimate: None,
+                accepted: VecDeque::new(),
                 events: 0,
             }),
         }
@@ -88,11 +93,11 @@ impl Throttle {
 
     pub fn snapshot(&self) -> ThrottleSnapshot {
         let s = self.state.lock().expect("throttle lock");
-        ThrottleSnapshot { rate: s.rate, estimate: s.estimate, events: s.events }
+        ThrottleSnapshot { rate: s.rate, events: s.events }
     }
 
-    /// How long to wait before sending `n` writes, reserving their slots. Call again after
-    /// sleeping: a 429 elsewhere may have paused everything meanwhile.
+    /// How long to wait before sending `n` writes; zero means go, and their slots are
+    /// taken. Call again after sleeping: a 429 elsewhere may have paused everything.
     pub fn reserve(&self, n: usize, now: Instant) -> Duration {
         let mut s = self.state.lock().expect("throttle lock");
         if let Some(p) = s.paused_until {
@@ -111,20 +116,29 @@ impl Throttle {
             return start - now;
         }
         s.next_slot = start + Duration::from_secs_f64(n as f64 / rate);
+        if s.next_slot > now {
+            s.last_limited = Some(now);
+        }
         Duration::ZERO
     }
 
     /// `n` writes were accepted.
     pub fn on_success(&self, n: usize, now: Instant) {
         let mut s = self.state.lock().expect("throttle lock");
-        s.accepted_since += n as u64;
-        // Probe upwards only while the limiter is what holds writes back; an idle limiter
-        // must not drift to a rate that was never tried.
+        if s.first_event.is_some() {
+            s.accepted.push_back((now, n as u32));
+            while s.accepted.front().is_some_and(|(t, _)| now.duration_since(*t) > WINDOW) {
+                s.accepted.pop_front();
+            }
+        }
         if let Some(rate) = s.rate {
-            let limiting = s.last_limited.is_some_and(|t| now.duration_since(t) < PROBE_INTERVAL);
-            if limiting && now.duration_since(s.last_probe) >= PROBE_INTERVAL {
-                s.rate = Some(rate * PROBE_STEP);
-                s.last_probe = now;
+            // Step up only while the limiter is what holds writes back (an idle limiter
+            // must not drift to a rate never tried), and not right after a refusal.
+            let limiting = s.last_limited.is_some_and(|t| now.duration_since(t) < STEP_INTERVAL * 2);
+            let calm = s.last_event.is_none_or(|t| now.duration_since(t) >= STEP_INTERVAL);
+            if limiting && calm && now.duration_since(s.last_step) >= STEP_INTERVAL {
+                s.rate = Some(rate + (rate * INCREASE).max(MIN_STEP));
+                s.last_step = now;
             }
         }
     }
@@ -132,34 +146,26 @@ impl Throttle {
     /// A write was refused with 429. `retry_after` is what Graph said, if anything.
     pub fn on_throttled(&self, retry_after: Option<Duration>, now: Instant) {
         let mut s = self.state.lock().expect("throttle lock");
-        let pause = retry_after.unwrap_or(Duration::from_secs(1));
-        let until = now + pause;
+        let until = now + retry_after.unwrap_or(Duration::from_secs(1));
         let same_event = s.paused_until.is_some_and(|p| p > now);
         s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
         if same_event {
-            // Every item of a refused batch reports the same event.
+            // Every refused item of a batch reports the same event.
             return;
         }
         s.events += 1;
-        if let Some(prev) = s.last_event {
-            let dt = now.duration_since(prev);
-            if dt >= MIN_SAMPLE {
-                let sample = s.accepted_since as f64 / dt.as_secs_f64();
-                // Weight by duration: a long interval is a better sample than a short one.
-                let w = (dt.as_secs_f64() / 10.0).min(1.0);
-                let est = s.estimate.map_or(sample, |e| e * (1.0 - w) + sample * w);
-                s.estimate = Some(est);
-                s.rate = Some((est * HEADROOM).max(MIN_RATE));
-                s.last_probe = now;
-            }
-        }
+        let first = *s.first_event.get_or_insert(now);
         s.last_event = Some(now);
-        s.accepted_since = 0;
-    }
-
-    /// The time until which writes are paused, if any.
-    pub fn paused_until(&self) -> Option<Instant> {
-        self.state.lock().expect("throttle lock").paused_until
+        s.last_step = now;
+        let since = now.duration_since(first).min(WINDOW);
+        if since >= MIN_SAMPLE {
+            while s.accepted.front().is_some_and(|(t, _)| now.duration_since(*t) > WINDOW) {
+                s.accepted.pop_front();
+            }
+            let accepted: u32 = s.accepted.iter().map(|(_, n)| n).sum();
+            let measured = accepted as f64 / since.as_secs_f64();
+            s.rate = Some((measured * DECREASE).max(MIN_RATE));
+        }
     }
 }
 
@@ -204,8 +210,8 @@ mod tests {
         let elapsed = now.duration_since(t0).as_secs_f64();
         let bound = (total as f64 - capacity) / refill;
         assert!(elapsed < bound * 1.10, "took {elapsed:.1}s, bound {bound:.1}s");
-        let est = th.snapshot().estimate.expect("an estimate");
-        assert!((est - refill).abs() / refill < 0.15, "estimate {est}");
+        let rate = th.snapshot().rate.expect("a learned rate");
+        assert!((rate - refill).abs() / refill < 0.15, "learned {rate}");
         // Hammering would refuse about one batch per second: thousands of refusals.
         assert!(refused < 600, "{refused} refusals");
     }

@@ -116,10 +116,12 @@ impl Throttle {
             return start - now;
         }
         s.next_slot = start + Duration::from_secs_f64(n as f64 / rate);
-        if s.next_slot > now {
-            s.last_limited = Some(now);
-        }
         Duration::ZERO
+    }
+
+    /// The time until which writes are paused, if any.
+    pub fn paused_until(&self) -> Option<Instant> {
+        self.state.lock().expect("throttle lock").paused_until
     }
 
     /// `n` writes were accepted.

@@ -72,8 +72,9 @@ pub enum Error {
     #[error("no secret for tenant `{tenant}`: {reason}")]
     MissingSecret { tenant: String, env_var: String, reason: String },
 
-    #[error("{} invalid {} in `{file}`", errors.len(), if errors.len() == 1 { "row" } else { "rows" })]
-    InvalidCsv { file: String, errors: Vec<LineError> },
+    /// `errors` lists the first bad rows; `omitted` counts the bad rows past that list.
+    #[error("{} invalid {} in `{file}`", errors.len() as u64 + omitted, if errors.len() as u64 + omitted == 1 { "row" } else { "rows" })]
+    InvalidCsv { file: String, errors: Vec<LineError>, omitted: u64 },
 
     #[error("{message}")]
     InvalidInput { message: String, hint: Option<String> },
@@ -176,8 +177,13 @@ impl Error {
     /// Extra lines printed after the error (every bad CSV line).
     pub fn details(&self) -> Vec<String> {
         match self {
-            Error::InvalidCsv { file, errors } => {
-                errors.iter().map(|e| format!("{file}:{}: {}", e.line, e.reason)).collect()
+            Error::InvalidCsv { file, errors, omitted } => {
+                let mut lines: Vec<String> =
+                    errors.iter().map(|e| format!("{file}:{}: {}", e.line, e.reason)).collect();
+                if *omitted > 0 {
+                    lines.push(format!("{file}: … and {omitted} more"));
+                }
+                lines
             }
             _ => Vec::new(),
         }

@@ -3,6 +3,7 @@
 //! run commands in-process as well as spawn the binary.
 
 pub mod config;
+pub mod csv_input;
 pub mod error;
 pub mod fsutil;
 pub mod model;

@@ -40,6 +40,9 @@ pub const MAX_LISTED_ERRORS: usize = 100;
 /// A row (or the lines before and at the header) longer than this is not CSV we can use:
 /// most often an unclosed quote that swallowed the rest of the file.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// Fields per row; a row of nothing but delimiters would otherwise grow the field index
+/// without bound while its text stays empty.
+const MAX_FIELDS: usize = 64 * 1024;
 
 /// The column names accepted for the user, as shown to the operator. They are matched
 /// case-insensitively and ignoring spaces, `_`, `-` and `.`, so `User Principal Name`,
@@ -138,8 +141,8 @@ pub fn read_with_limits(input: &Input, mode: Mode, limits: Limits) -> Result<Par
             // Reading a CSV from a terminal would wait for typing that never comes.
             if stdin.is_terminal() {
                 return Err(Error::input(
-                    "`--csv -` reads the CSV from standard input, which is a terminal",
-                    Some("pipe the file in (`... --csv - < users.csv`) or give its path".to_string()),
+                    "standard input is a terminal, not a CSV file",
+                    Some("pipe the CSV in (`remediate disable --csv - < users.csv`) or give its path".to_string()),
                 ));
             }
             read_from(stdin.lock(), &name, mode, limits)
@@ -188,7 +191,9 @@ pub fn read_from(source: impl Read, name: &str, mode: Mode, limits: Limits) -> R
                 raw.drain(..UTF8_BOM.len());
             }
         }
-        if raw.len() > MAX_LINE_BYTES {
+        let content = raw.strip_suffix(b"\n").unwrap_or(&raw);
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        if content.len() > MAX_LINE_BYTES {
             return Err(Error::input(
                 format!("line {line_no} of `{name}` is longer than 1 MiB; this does not look like a CSV file"),
                 Some("give a CSV text file with a header line and one row per line".to_string()),
@@ -211,6 +216,10 @@ pub fn read_from(source: impl Read, name: &str, mode: Mode, limits: Limits) -> R
         RecordError::TooLong(line) => Error::input(
             format!("the row at line {line} of `{name}` is longer than 1 MiB"),
             Some("look for a `\"` that opens a quoted field and is never closed".to_string()),
+        ),
+        RecordError::TooManyFields(line) => Error::input(
+            format!("the row at line {line} of `{name}` has more than {MAX_FIELDS} fields"),
+            Some("give a CSV file with one row per user and a handful of columns".to_string()),
         ),
     })? {
         let fields = decode(name, line, records.fields())?;
@@ -647,6 +656,7 @@ fn read_physical_line(src: &mut impl BufRead, out: &mut Vec<u8>) -> io::Result<b
 enum RecordError {
     Io(io::Error),
     TooLong(u64),
+    TooManyFields(u64),
 }
 
 /// CSV records with the physical line each starts on. The parser is fed at most one line at
@@ -733,7 +743,12 @@ impl<R: BufRead> Records<R> {
                     }
                     self.out.resize(self.out.len() * 2, 0);
                 }
-                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        return Err(RecordError::TooManyFields(start.unwrap_or(line)));
+                    }
+                    self.ends.resize(self.ends.len() * 2, 0);
+                }
                 ReadRecordResult::Record => return Ok(Some(start.unwrap_or(line))),
                 ReadRecordResult::End => self.done = true,
             }
@@ -1221,10 +1236,20 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_endless_delimiters_is_refused() {
+        let text = format!("user,description\nalice@demo.test,x\n{}\n", ",".repeat(MAX_FIELDS * 2));
+        let (message, _) = refused(&text, Mode::Users);
+        assert_eq!(message, format!("the row at line 3 of `t.csv` has more than {MAX_FIELDS} fields"));
+    }
+
+    #[test]
     fn a_first_line_without_end_is_refused_without_reading_it_all() {
         let endless = io::repeat(b'a');
         let (message, _) = input_error(read_from(endless, "-", Mode::Users, Limits::default()));
         assert_eq!(message, "line 1 of `-` is longer than 1 MiB; this does not look like a CSV file");
+        // A header of exactly 1 MiB, CRLF-ended, is still read.
+        let header = format!("user,{}\r\nalice@demo.test,x\r\n", "x".repeat(MAX_LINE_BYTES - "user,".len()));
+        assert_eq!(users(&header), ["alice@demo.test"]);
     }
 
     /// A source of valid rows that never ends, like `yes` piped into standard input.

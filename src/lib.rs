@@ -8,3 +8,4 @@ pub mod fsutil;
 pub mod model;
 pub mod providers;
 pub mod secret;
+pub mod tasklog;

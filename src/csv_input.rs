@@ -129,7 +129,13 @@ impl Default for Limits {
 }
 
 /// Read and validate the whole input. Nothing is returned unless every row is valid.
-pub fn read(input: &Input, mode: Mode) -> Result<Parsed, Error> {
+/// Duplicate rows are dropped silently; [`read_parsed`] also says how many there were.
+pub fn read(input: &Input, mode: Mode) -> Result<Vec<Row>, Error> {
+    read_parsed(input, mode).map(|parsed| parsed.rows)
+}
+
+/// [`read`], with the count of duplicate rows dropped (for a `collapsed N duplicate rows` note).
+pub fn read_parsed(input: &Input, mode: Mode) -> Result<Parsed, Error> {
     read_with_limits(input, mode, Limits::default())
 }
 
@@ -1303,11 +1309,11 @@ mod tests {
         let path = dir.path().join("huge.csv");
         // Sparse: all NUL bytes, which would be refused as binary if any were read.
         File::create(&path).unwrap().set_len(MAX_BYTES + 1).unwrap();
-        let (message, hint) = input_error(read(&Input::Path(path.clone()), Mode::Users));
+        let (message, hint) = input_error(read_parsed(&Input::Path(path.clone()), Mode::Users));
         assert_eq!(message, format!("`{}` is larger than 256 MiB (268435457 bytes)", path.display()));
         assert!(hint.contains("split"), "{hint}");
         File::create(&path).unwrap().set_len(1 << 30).unwrap();
-        let (message, _) = input_error(read(&Input::Path(path.clone()), Mode::Bulk));
+        let (message, _) = input_error(read_parsed(&Input::Path(path.clone()), Mode::Bulk));
         assert_eq!(message, format!("`{}` is larger than 256 MiB (1024 MiB)", path.display()));
     }
 
@@ -1322,7 +1328,7 @@ mod tests {
             writeln!(out, "{action},user{i:06}@demo.test,demo,\"INC-{i}, bulk test\"").unwrap();
         }
         out.into_inner().unwrap().sync_all().unwrap();
-        let parsed = read(&Input::Path(path), Mode::Bulk).unwrap();
+        let parsed = read_parsed(&Input::Path(path), Mode::Bulk).unwrap();
         assert_eq!((parsed.rows.len(), parsed.duplicates), (100_000, 0));
         let last = parsed.rows.last().unwrap();
         assert_eq!((last.line, last.user.as_str()), (100_001, "user099999@demo.test"));
@@ -1332,10 +1338,10 @@ mod tests {
     #[test]
     fn missing_files_and_directories_are_input_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let (message, hint) = input_error(read(&Input::Path(dir.path().join("nope.csv")), Mode::Users));
+        let (message, hint) = input_error(read_parsed(&Input::Path(dir.path().join("nope.csv")), Mode::Users));
         assert!(message.ends_with("nope.csv`: no such file"), "{message}");
         assert!(hint.contains("`-`"), "{hint}");
-        let (message, _) = input_error(read(&Input::Path(dir.path().to_path_buf()), Mode::Users));
+        let (message, _) = input_error(read_parsed(&Input::Path(dir.path().to_path_buf()), Mode::Users));
         assert!(message.ends_with("is a directory, not a CSV file"), "{message}");
     }
 
@@ -1353,7 +1359,7 @@ mod tests {
 
     #[test]
     fn the_quick_start_fixture_reads_as_users_of_the_demo_tenant() {
-        let parsed = read(&fixture("compromised.csv"), Mode::Users).unwrap();
+        let parsed = read_parsed(&fixture("compromised.csv"), Mode::Users).unwrap();
         let users: Vec<&str> = parsed.rows.iter().map(|r| r.user.as_str()).collect();
         assert_eq!(
             users,
@@ -1370,13 +1376,14 @@ mod tests {
             ]
         );
         assert_eq!(parsed.duplicates, 1, "User012 appears twice");
+        assert_eq!(read(&fixture("compromised.csv"), Mode::Users).unwrap(), parsed.rows);
         assert_eq!(parsed.rows[0].line, 4);
         assert!(parsed.rows.iter().all(|r| r.description.is_none() && r.tenant.is_none()));
     }
 
     #[test]
     fn the_bulk_fixture_mixes_actions_on_the_demo_tenant() {
-        let parsed = read(&fixture("bulk-mixed.csv"), Mode::Bulk).unwrap();
+        let parsed = read_parsed(&fixture("bulk-mixed.csv"), Mode::Bulk).unwrap();
         assert_eq!(parsed.duplicates, 0);
         let got: Vec<(Action, &str, Option<&str>)> =
             parsed.rows.iter().map(|r| (r.action.unwrap(), r.user.as_str(), r.group.as_deref())).collect();

@@ -57,11 +57,11 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let mut targets = Vec::new();
     for user in &base.users {
         check_user(user, None)?;
-        targets.push(Target { action, user: user.trim().to_string(), params: params.clone(), tenants: None });
+        targets.push(Target { action, user: user.trim().to_string(), params: params.clone(), tenants: None, description: None });
     }
     if let Some(path) = &base.csv {
         for row in csv_input::read(&input(path), Mode::Users)? {
-            targets.push(Target { action, user: row.user, params: params.clone(), tenants: None });
+            targets.push(Target { action, user: row.user, params: params.clone(), tenants: None, description: None });
         }
     }
     let selected = ctx.selected()?;
@@ -94,7 +94,7 @@ pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
             roles: row.role.into_iter().collect(),
             ..ActionParams::default()
         };
-        targets.push(Target { action, user: row.user, params, tenants });
+        targets.push(Target { action, user: row.user, params, tenants, description: row.description });
     }
     let mut common = args.common.clone();
     if common.description.is_none() {

@@ -34,6 +34,8 @@ pub struct Target {
     pub params: ActionParams,
     /// `None`: every tenant of the command; `Some`: a CSV row's `tenant` column.
     pub tenants: Option<Vec<String>>,
+    /// A CSV row's `description`.
+    pub description: Option<String>,
 }
 
 /// A tenant the batch can run on.
@@ -212,6 +214,7 @@ impl Engine<'_> {
                 user: t.user.clone(),
                 status: Status::Queued,
                 params: t.params.clone(),
+                description: t.description.clone().filter(|d| Some(d) != request.description.as_ref()),
                 tenants,
                 results: Vec::new(),
             });

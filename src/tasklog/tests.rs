@@ -27,6 +27,7 @@ fn task(i: usize, user: &str) -> Task {
         user: user.into(),
         status: Status::Queued,
         params: ActionParams::default(),
+        description: None,
         tenants: vec!["demo".into()],
         results: vec![],
     }

@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod crash;
+mod csv;
 mod demo;
 mod generated;
 mod keyring;

@@ -1358,8 +1358,8 @@ mod tests {
     }
 
     #[test]
-    fn the_quick_start_fixture_reads_as_users_of_the_demo_tenant() {
-        let parsed = read_parsed(&fixture("compromised.csv"), Mode::Users).unwrap();
+    fn the_risky_users_export_reads_as_users_of_the_demo_tenant() {
+        let parsed = read_parsed(&fixture("risky-users.csv"), Mode::Users).unwrap();
         let users: Vec<&str> = parsed.rows.iter().map(|r| r.user.as_str()).collect();
         assert_eq!(
             users,
@@ -1376,9 +1376,27 @@ mod tests {
             ]
         );
         assert_eq!(parsed.duplicates, 1, "User012 appears twice");
-        assert_eq!(read(&fixture("compromised.csv"), Mode::Users).unwrap(), parsed.rows);
+        assert_eq!(read(&fixture("risky-users.csv"), Mode::Users).unwrap(), parsed.rows);
         assert_eq!(parsed.rows[0].line, 4);
         assert!(parsed.rows.iter().all(|r| r.description.is_none() && r.tenant.is_none()));
+    }
+
+    #[test]
+    fn the_quick_start_fixture_disables_revokes_and_strips_roles() {
+        let parsed = read_parsed(&fixture("compromised.csv"), Mode::Bulk).unwrap();
+        assert_eq!((parsed.rows.len(), parsed.duplicates), (16, 1), "`Disable,User012` repeats a row");
+        let of = |user: &str| -> Vec<Action> {
+            parsed.rows.iter().filter(|r| r.user == user).map(|r| r.action.unwrap()).collect()
+        };
+        let admin_steps = [Action::Disable, Action::RevokeSessions, Action::RemoveRoles];
+        assert_eq!((of("alice@demo.test"), of("bob@demo.test")), (admin_steps.to_vec(), admin_steps.to_vec()));
+        assert_eq!(of("breakglass@demo.test"), [Action::Disable]);
+        assert_eq!(of("user012@demo.test"), [Action::Disable, Action::RevokeSessions]);
+        assert_eq!(parsed.rows[0].line, 4);
+        assert_eq!(
+            parsed.rows[3].description.as_deref(),
+            Some("Global Administrator; consented a malicious app, \"Mail Sync Pro\"")
+        );
     }
 
     #[test]

@@ -42,10 +42,11 @@ fn the_quick_start_file_runs_on_the_demo_tenant() {
     assert_eq!(b.description.as_deref(), Some("INC-4711"));
     assert_eq!(b.task("alice@demo.test", "disable").result().status, "successful");
     assert!(b.task("alice@demo.test", "disable").result().changed);
-    // The guards of the README's promise: the break-glass account and the last Global
-    // Administrator (bob, once alice is disabled) are skipped.
+    // The guards the README promises: the break-glass account is protected, and bob is the
+    // last enabled Global Administrator once alice (earlier in the file) is disabled.
     assert_eq!(b.task("breakglass@demo.test", "disable").result().status, "skipped");
     assert_eq!(b.task("bob@demo.test", "disable").result().status, "skipped");
+    assert_eq!(b.task("bob@demo.test", "remove-roles").result().status, "skipped");
     assert!(!b.task("dave@demo.test", "disable").result().changed, "dave was already disabled");
     assert_eq!(b.task("user012@demo.test", "disable").result().status, "successful");
     assert_eq!(b.status, "partially_successful");

@@ -34,15 +34,10 @@ fn run_measured(mut cmd: Command) -> (Duration, u64, bool) {
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0;
     loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kb) = text
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                peak_kb = peak_kb.max(kb);
-            }
+        let text = std::fs::read_to_string(&status_path).unwrap_or_default();
+        let hwm = text.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1));
+        if let Some(kb) = hwm.and_then(|v| v.parse::<u64>().ok()) {
+            peak_kb = peak_kb.max(kb);
         }
         if let Some(status) = child.try_wait().expect("wait") {
             let elapsed = start.elapsed();

@@ -66,7 +66,9 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         });
     }
     if let Some(path) = &base.csv {
-        for row in csv_input::read(&input(path), Mode::Users)? {
+        let parsed = csv_input::read_parsed(&input(path), Mode::Users)?;
+        report_duplicates(ctx, parsed.duplicates);
+        for row in parsed.rows {
             targets.push(Target { action, user: row.user, params: params.clone(), tenants: None, description: None });
         }
     }
@@ -76,7 +78,9 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
 
 pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
     let sink = password_sink(ctx, false, args.password_file.as_deref())?;
-    let rows = csv_input::read(&input(&args.file), Mode::Bulk)?;
+    let parsed = csv_input::read_parsed(&input(&args.file), Mode::Bulk)?;
+    report_duplicates(ctx, parsed.duplicates);
+    let rows = parsed.rows;
     let selected = ctx.selected()?;
     let mut extra: Vec<TenantProfile> = Vec::new();
     let mut description = None;
@@ -108,6 +112,12 @@ pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
     }
     let all: Vec<TenantProfile> = selected.iter().cloned().chain(extra).collect();
     execute_on(ctx, targets, selected, all, &common, sink).await
+}
+
+fn report_duplicates(ctx: &Ctx, n: u64) {
+    if n > 0 {
+        ctx.printer.status(format!("{n} duplicate row(s) collapsed"));
+    }
 }
 
 fn input(path: &Path) -> Input {

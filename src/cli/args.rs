@@ -1,6 +1,9 @@
 //! The command-line definition (clap derive). Completions and man pages are generated
 //! from it, so every help text here is user documentation.
 
+// The argument structs are built once per run; boxing them would only add noise.
+#![allow(clippy::large_enum_variant)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

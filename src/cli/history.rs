@@ -26,15 +26,15 @@ pub(crate) fn parse_since(s: &str) -> Result<jiff::Timestamp> {
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Ok(t);
     }
-    if let Ok(d) = s.parse::<jiff::civil::Date>() {
-        if let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(z.timestamp());
-        }
+    if let Ok(d) = s.parse::<jiff::civil::Date>()
+        && let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp());
     }
-    if let Ok(span) = s.parse::<jiff::Span>() {
-        if let Ok(z) = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).checked_sub(span) {
-            return Ok(z.timestamp());
-        }
+    if let Ok(span) = s.parse::<jiff::Span>()
+        && let Ok(z) = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).checked_sub(span)
+    {
+        return Ok(z.timestamp());
     }
     Err(Error::input(
         format!("`{s}` is not a time"),

@@ -34,10 +34,10 @@ fn color(status: Status) -> Color {
 
 fn details(r: &TenantResult) -> String {
     let mut s = r.message.clone();
-    if let Some(e) = &r.error {
-        if s.is_empty() {
-            s = e.message.clone();
-        }
+    if let Some(e) = &r.error
+        && s.is_empty()
+    {
+        s = e.message.clone();
     }
     for w in &r.warnings {
         s.push_str(&format!("\nwarning: {w}"));
@@ -93,10 +93,10 @@ impl Printer {
             }
             let mut hints: Vec<&str> = Vec::new();
             for r in batch.tasks.iter().flat_map(|t| &t.results) {
-                if let Some(h) = r.error.as_ref().and_then(|e| e.hint.as_deref()) {
-                    if !hints.contains(&h) {
-                        hints.push(h);
-                    }
+                if let Some(h) = r.error.as_ref().and_then(|e| e.hint.as_deref())
+                    && !hints.contains(&h)
+                {
+                    hints.push(h);
                 }
             }
             for h in hints.iter().take(5) {

@@ -296,10 +296,10 @@ impl TaskLog {
         let Ok(file) = File::open(&path) else { return Ok(set) };
         for line in BufReader::new(file).lines() {
             let line = line.map_err(|e| self.err(&path, e.to_string()))?;
-            if let Some((id, u)) = line.split_once('\t') {
-                if u == want {
-                    set.insert(id.to_string());
-                }
+            if let Some((id, u)) = line.split_once('\t')
+                && u == want
+            {
+                set.insert(id.to_string());
             }
         }
         Ok(set)

@@ -6,5 +6,6 @@ pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod model;
+pub mod password;
 pub mod providers;
 pub mod secret;

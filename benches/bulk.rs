@@ -35,7 +35,12 @@ fn run_measured(mut cmd: Command) -> (Duration, u64, bool) {
     let mut peak_kb = 0;
     loop {
         if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kb) = text.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()) {
+            if let Some(kb) = text
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+            {
                 peak_kb = peak_kb.max(kb);
             }
         }

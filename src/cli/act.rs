@@ -57,7 +57,13 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let mut targets = Vec::new();
     for user in &base.users {
         check_user(user, None)?;
-        targets.push(Target { action, user: user.trim().to_string(), params: params.clone(), tenants: None, description: None });
+        targets.push(Target {
+            action,
+            user: user.trim().to_string(),
+            params: params.clone(),
+            tenants: None,
+            description: None,
+        });
     }
     if let Some(path) = &base.csv {
         for row in csv_input::read(&input(path), Mode::Users)? {

@@ -9,8 +9,20 @@ use crate::support::*;
 fn every_command_has_help() {
     let env = TestEnv::new();
     for cmd in [
-        "disable", "enable", "reset-password", "revoke-sessions", "enforce-mfa", "remove-roles", "remove-groups",
-        "restrict", "unrestrict", "bulk", "status", "history", "tenant", "completions",
+        "disable",
+        "enable",
+        "reset-password",
+        "revoke-sessions",
+        "enforce-mfa",
+        "remove-roles",
+        "remove-groups",
+        "restrict",
+        "unrestrict",
+        "bulk",
+        "status",
+        "history",
+        "tenant",
+        "completions",
     ] {
         let out = env.run(&[cmd, "--help"]);
         assert!(out.status.success(), "{cmd}");
@@ -34,7 +46,8 @@ fn usage_errors_exit_2() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let env = TestEnv::new();
-    let mut child = env.std_cmd().args(["completions", "bash"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        env.std_cmd().args(["completions", "bash"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut first = [0u8; 16];
     child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
     drop(child.stdout.take());
@@ -58,7 +71,16 @@ fn a_state_dir_that_is_a_file_is_a_clear_error() {
 fn plain_http_endpoints_are_refused_for_remote_hosts() {
     let env = TestEnv::new();
     let out = env.run(&[
-        "tenant", "add", "contoso", "--provider", "entra", "--tenant-id", "t", "--client-id", "c", "--graph-url",
+        "tenant",
+        "add",
+        "contoso",
+        "--provider",
+        "entra",
+        "--tenant-id",
+        "t",
+        "--client-id",
+        "c",
+        "--graph-url",
         "http://graph.example.com",
     ]);
     assert_eq!(out.status.code(), Some(2));

@@ -14,7 +14,10 @@ fn disable_changes_state_records_before_and_is_idempotent() {
     assert_eq!(b.operator, "tester@ci");
     assert!(b.finished_at.is_some());
     let r = b.task("alice@demo.test", "disable").result();
-    assert_eq!((r.tenant.as_str(), r.provider.as_str(), r.status.as_str(), r.changed), ("demo", "sandbox", "successful", true));
+    assert_eq!(
+        (r.tenant.as_str(), r.provider.as_str(), r.status.as_str(), r.changed),
+        ("demo", "sandbox", "successful", true)
+    );
     assert_eq!(r.before["accountEnabled"], true);
     assert_eq!(r.after["accountEnabled"], false);
 
@@ -125,7 +128,15 @@ fn reset_password_never_prints_the_password_and_writes_a_private_file() {
     use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::new();
     let pwfile = env.dir.path().join("pw.csv");
-    let out = env.run(&["--yes", "-o", "json", "reset-password", "user006@demo.test", "--password-file", pwfile.to_str().unwrap()]);
+    let out = env.run(&[
+        "--yes",
+        "-o",
+        "json",
+        "reset-password",
+        "user006@demo.test",
+        "--password-file",
+        pwfile.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&pwfile).unwrap();
     assert_eq!(std::fs::metadata(&pwfile).unwrap().permissions().mode() & 0o777, 0o600);
@@ -171,7 +182,8 @@ fn group_actions_skip_dynamic_groups_and_record_what_they_removed() {
     let (_, b) = env.json_batch(&["remove-groups", "alice@demo.test"]);
     let r = b.task("alice@demo.test", "remove-groups").result();
     assert_eq!(r.status, "successful");
-    let removed: Vec<&str> = r.before["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    let removed: Vec<&str> =
+        r.before["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
     assert!(removed.contains(&"sales"), "{removed:?}");
     assert!(!removed.contains(&"all-staff"), "dynamic groups are never removed");
     let (_, b) = env.json_batch(&["remove-groups", "alice@demo.test", "--group", "no-such-group"]);
@@ -238,7 +250,8 @@ fn bulk_runs_mixed_actions_from_a_csv() {
 #[test]
 fn an_invalid_csv_changes_nothing_and_lists_every_bad_line() {
     let env = TestEnv::new();
-    let csv = env.write("bad.csv", "action,user\ndisable,user012@demo.test\nnuke,user013@demo.test\nfly,user014@demo.test\n");
+    let csv =
+        env.write("bad.csv", "action,user\ndisable,user012@demo.test\nnuke,user013@demo.test\nfly,user014@demo.test\n");
     let out = env.run(&["--yes", "bulk", csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);

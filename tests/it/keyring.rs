@@ -37,7 +37,8 @@ eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secret
     let text = stdout(&out);
     let err = stderr(&out);
     assert!(out.status.success(), "stdout: {text}\nstderr: {err}");
-    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text).into_iter().map(|v| v.unwrap()).collect();
+    let docs: Vec<serde_json::Value> =
+        serde_json::Deserializer::from_str(&text).into_iter().map(|v| v.unwrap()).collect();
     assert_eq!(docs[0]["secret"], "OS keyring", "{text}");
     assert!(docs[1]["secret"].as_str().unwrap().starts_with("missing"), "removed with the profile: {text}");
     assert!(!text.contains(SECRET) && !err.contains(SECRET));
@@ -67,8 +68,17 @@ fn the_env_variable_comes_before_the_keyring() {
     let mut env = TestEnv::new();
     env.set("REMEDIATE_SECRET_CORP", SECRET);
     let out = env.run(&[
-        "tenant", "add", "corp", "--provider", "ad", "--url", "ldaps://dc1.corp.example:636", "--bind-dn", "CN=svc",
-        "--base-dn", "DC=corp",
+        "tenant",
+        "add",
+        "corp",
+        "--provider",
+        "ad",
+        "--url",
+        "ldaps://dc1.corp.example:636",
+        "--bind-dn",
+        "CN=svc",
+        "--base-dn",
+        "DC=corp",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = env.run(&["tenant", "show", "corp", "-o", "json"]);

@@ -40,7 +40,9 @@ fn shell_quote(s: &str) -> String {
 #[test]
 fn on_a_terminal_the_batch_is_a_table() {
     let env = TestEnv::new();
-    let Some((code, screen)) = on_tty(&env, &["--yes", "--no-progress", "disable", "user040@demo.test"], "") else { return };
+    let Some((code, screen)) = on_tty(&env, &["--yes", "--no-progress", "disable", "user040@demo.test"], "") else {
+        return;
+    };
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("Batch ") && screen.contains("Successful"), "{screen}");
     assert!(screen.contains('│') || screen.contains('|'), "a table: {screen}");

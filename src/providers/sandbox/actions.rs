@@ -91,7 +91,7 @@ fn outcome(changed: bool, message: String, before: Value, after: Value) -> Outco
 
 fn synced_hint(dir: &Directory, u: u32) -> String {
     format!(
-        "`{}` is synced from on-premises Active Directory: do it on the `ad` tenant as well (`--tenant <ad-tenant>`)",
+        "`{}` is synced from on-premises AD: do it on the AD tenant as well (`--tenant <ad-tenant>`)",
         dir.users[u as usize].upn
     )
 }
@@ -124,8 +124,8 @@ fn reset_password(dir: &Directory, u: u32, cx: &Ctx<'_>) -> Result<(Outcome, Opt
             "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration (the password is mastered on-premises)",
         )
         .with_hint(format!(
-            "reset the password on the `ad` tenant instead (`remediate reset-password {} --tenant <ad-tenant>`)",
-            user.upn
+            "`{}` is synced from on-premises AD, which masters its password: reset it on the AD tenant instead (`remediate reset-password {} --tenant <ad-tenant>`)",
+            user.upn, user.upn
         )));
     }
     let revoke = !cx.params.keep_sessions;

@@ -90,9 +90,10 @@ fn demo(tenant: &str) -> Directory {
     add(&mut dave, ENGINEERING);
     users.push(dave);
 
-    let mut breakglass = user("breakglass");
-    ra.assign(&mut breakglass, GLOBAL_ADMIN);
-    users.push(breakglass);
+    // Protected by the demo profile (the engine's guard), and deliberately not a Global
+    // Administrator: DESIGN.md §2 makes alice and bob "the two Global Administrators", so
+    // that the demo can show the last-admin guard refusing to disable the second one.
+    users.push(user("breakglass"));
 
     for i in 1..=DEMO_GENERIC_USERS {
         let mut u = user(&format!("user{i:03}"));

@@ -119,10 +119,10 @@ fn demo_seed_is_deterministic_and_matches_the_design() {
     );
     assert_eq!(a.role_names(), ["Global Administrator", "User Administrator", "Helpdesk Administrator"]);
     let ids: Vec<&str> = a.top_admins().iter().map(|u| &*a.users[*u as usize].id).collect();
-    assert_eq!(ids, ["u-alice", "u-bob", "u-breakglass"]);
+    assert_eq!(ids, ["u-alice", "u-bob"], "the two Global Administrators");
     // every assignment has an id and the directory scope
     let all: Vec<_> = a.users.iter().flat_map(|u| u.roles.iter()).collect();
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 4);
     assert!(all.iter().all(|r| &*r.scope == "/" && r.id.starts_with("ra-")));
 }
 
@@ -138,10 +138,11 @@ async fn demo_users_have_the_documented_state() {
     assert!(carol.synced && !carol.top_admin);
     assert_eq!(groups(&sb, "carol").await, ["all-staff", "hr-synced"]);
     assert_eq!(state(&sb, "dave").await.enabled, Some(false));
-    assert!(state(&sb, "breakglass").await.top_admin);
+    let breakglass = state(&sb, "breakglass").await;
+    assert_eq!((breakglass.enabled, breakglass.top_admin), (Some(true), false));
     assert_eq!(roles(&sb, "user003").await, ["User Administrator"]);
     assert!(groups(&sb, "user045").await == ["all-staff"]);
-    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice", "u-bob", "u-breakglass"]);
+    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice", "u-bob"]);
 }
 
 #[test]
@@ -240,13 +241,15 @@ async fn top_admins_leaves_out_disabled_admins() {
     let (_t, env) = env();
     let sb = demo(&env);
     act(&sb, "bob", Action::Disable).await;
-    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice", "u-breakglass"]);
+    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice"]);
     assert!(state(&sb, "bob").await.top_admin, "still holds the role");
     let before = act(&sb, "alice", Action::RemoveRoles).await.before;
-    assert_eq!(sb.top_admins().await.unwrap(), ["u-breakglass"]);
+    assert!(sb.top_admins().await.unwrap().is_empty());
     assert!(!state(&sb, "alice").await.top_admin);
     act_with(&sb, "alice", Action::RestoreRoles, &params(), Some(&before), Mode::Apply).await.unwrap();
-    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice", "u-breakglass"]);
+    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice"]);
+    act(&sb, "bob", Action::Enable).await;
+    assert_eq!(sb.top_admins().await.unwrap(), ["u-alice", "u-bob"]);
 }
 
 // ---- actions ----------------------------------------------------------------------------
@@ -281,7 +284,7 @@ async fn disabling_a_synced_user_warns_about_the_next_sync() {
     let sb = demo(&env);
     let o = act(&sb, "carol", Action::Disable).await;
     assert!(o.changed);
-    assert!(o.warnings.iter().any(|w| w.contains("sync") && w.contains("`ad` tenant")), "{:?}", o.warnings);
+    assert!(o.warnings.iter().any(|w| w.contains("sync") && w.contains("AD tenant")), "{:?}", o.warnings);
     assert!(act(&sb, "alice", Action::Disable).await.warnings.is_empty());
 }
 
@@ -341,7 +344,7 @@ async fn reset_password_of_a_synced_user_fails_like_entra() {
     assert_eq!(e.kind, ErrorKind::InvalidRequest);
     assert!(e.message.contains("on-premises mastered"), "{}", e.message);
     let hint = e.hint.unwrap();
-    assert!(hint.contains("`ad` tenant") && hint.contains("carol@demo.test"), "{hint}");
+    assert!(hint.contains("AD tenant") && hint.contains("carol@demo.test"), "{hint}");
     assert!(entries(&env, "demo").is_empty());
     // the same in a dry run: it would fail
     let e = act_with(&sb, "carol", Action::ResetPassword, &params(), None, Mode::DryRun).await.unwrap_err();
@@ -617,7 +620,7 @@ async fn changes_survive_reopen() {
     assert_eq!(state(&sb, "alice").await.enabled, Some(false));
     assert!(groups(&sb, "user001").await.contains(&"restricted-users".to_string()));
     assert!(roles(&sb, "bob").await.is_empty());
-    assert_eq!(sb.top_admins().await.unwrap(), ["u-breakglass"]);
+    assert!(sb.top_admins().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -7,4 +7,5 @@ mod crash;
 mod demo;
 mod generated;
 mod keyring;
+mod sandbox;
 mod tty;

@@ -299,12 +299,6 @@ impl Provider for Sandbox {
         if store.skipped() > 0 {
             store_detail.push_str(&format!("; {} unreadable journal lines skipped", store.skipped()));
         }
-        if dir.seed.users != self.config.users {
-            store_detail.push_str(&format!(
-                "; seeded with users = {:?}, the profile now says {:?} (delete the directory to re-seed)",
-                dir.seed.users, self.config.users
-            ));
-        }
         checks.push(Check { name: "store".into(), ok: store.skipped() == 0, detail: store_detail, hint: None });
         for action in Action::USER_FACING {
             let name = action.as_str();

@@ -122,7 +122,20 @@ impl Store {
         let lock =
             OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&paths.lock)?;
         let (j, dir) = locked(&lock, || {
-            let (mut j, dir) = Journal::load(paths, tenant, seed, compact_after)?;
+            let (mut j, dir) = match Journal::load(paths.clone(), tenant, seed, compact_after)? {
+                // The profile now asks for another directory (`tenant remove` then `tenant
+                // add --users M`): start that one rather than keep an unrelated old one.
+                (_, dir) if dir.seed != seed => {
+                    for p in [&paths.snapshot, &paths.journal, &paths.journal_prev] {
+                        match fs::remove_file(p) {
+                            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                            _ => {}
+                        }
+                    }
+                    Journal::load(paths, tenant, seed, compact_after)?
+                }
+                loaded => loaded,
+            };
             if j.compaction_due(&dir) {
                 j.compact(&dir)?;
             }

@@ -774,6 +774,23 @@ async fn concurrent_instances_apply_each_change_exactly_once() {
     }
 }
 
+#[tokio::test]
+async fn a_profile_with_another_seed_starts_a_fresh_directory() {
+    let (_t, env) = env();
+    let sb = Sandbox::open(&generic_profile("lab", 1000, SandboxConfig::default()), &env).unwrap();
+    act(&sb, "user00001", Action::Disable).await;
+    drop(sb);
+    // same seed: the change is kept
+    let sb = Sandbox::open(&generic_profile("lab", 1000, SandboxConfig::default()), &env).unwrap();
+    assert_eq!(state(&sb, "user00001").await.enabled, Some(false));
+    drop(sb);
+    // `tenant remove lab` + `tenant add lab --users 10`: a 10-user directory
+    let sb = Sandbox::open(&generic_profile("lab", 10, SandboxConfig::default()), &env).unwrap();
+    assert_eq!(state(&sb, "user00001").await.enabled, Some(true));
+    assert_eq!(sb.resolve("user00011").await.unwrap_err().kind, ErrorKind::NotFound);
+    assert!(entries(&env, "lab").is_empty());
+}
+
 // ---- latency, failure injection, check ---------------------------------------------------
 
 #[tokio::test]

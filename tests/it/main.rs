@@ -11,4 +11,5 @@ mod csv;
 mod demo;
 mod generated;
 mod keyring;
+mod sandbox;
 mod tty;

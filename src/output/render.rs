@@ -55,6 +55,15 @@ fn counts_line(h: &BatchHeader) -> String {
 }
 
 impl Printer {
+    /// The terminal's width; `COLUMNS`, else 120 where the terminal does not say (a pty
+    /// without a size reports 0 columns, which would squeeze every column to one character).
+    fn width(&self) -> u16 {
+        let term =
+            if self.stdout_tty { dialoguer::console::Term::stdout().size_checked().map(|(_, w)| w) } else { None };
+        let env = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok());
+        term.filter(|w| *w >= 40).or(env.filter(|w| *w >= 40)).unwrap_or(120)
+    }
+
     fn status_cell(&self, status: Status) -> Cell {
         let cell = Cell::new(format!("{} {}", mark(status), status.title()));
         if self.color { cell.fg(color(status)) } else { cell }
@@ -68,9 +77,7 @@ impl Printer {
             presets::ASCII_FULL_CONDENSED
         });
         t.set_content_arrangement(ContentArrangement::Dynamic);
-        if !self.stdout_tty {
-            t.set_width(120);
-        }
+        t.set_width(self.width());
         t
     }
 
@@ -314,7 +321,20 @@ fn result_rows(task: &Task) -> Vec<(String, Status, &'static str, String)> {
     }
     task.results
         .iter()
-        .map(|r| (r.tenant.clone(), r.status, if r.changed { "changed" } else { "unchanged" }, details(r)))
+        .map(|r| {
+            (
+                r.tenant.clone(),
+                r.status,
+                if r.status != Status::Successful {
+                    "-"
+                } else if r.changed {
+                    "changed"
+                } else {
+                    "unchanged"
+                },
+                details(r),
+            )
+        })
         .collect()
 }
 

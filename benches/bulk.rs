@@ -116,6 +116,7 @@ fn main() {
                 params: ActionParams::default(),
                 description: None,
                 tenants: vec!["bench".into()],
+                reverses: None,
                 results: vec![],
             };
             let mut header = BatchHeader {
@@ -130,7 +131,12 @@ fn main() {
                 actions: vec![Action::RevokeSessions],
                 tenants: vec!["bench".into()],
                 counts: [(Status::Queued, 1)].into(),
-                meta: Default::default(),
+                approval: None,
+                undo_of: None,
+                undone_by: Vec::new(),
+                expires_at: None,
+                expired_by: None,
+                not_reversed: Vec::new(),
             };
             let w = log.create(&header, std::slice::from_ref(&task)).unwrap();
             let mut done = task.clone();

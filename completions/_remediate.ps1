@@ -49,6 +49,11 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('unrestrict', 'unrestrict', [CompletionResultType]::ParameterValue, 'Remove users from the tenant''s restricted group')
             [CompletionResult]::new('bulk', 'bulk', [CompletionResultType]::ParameterValue, 'Run mixed actions from a CSV (`action,user[,tenant][,description][,group][,role]`)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a batch and its tasks')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a batch that is pending approval, and run it')
+            [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject a batch that is pending approval; nothing of it runs')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Run again the tasks of a batch that were unsuccessful or interrupted')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Reverse what a batch changed, from the state it recorded before acting')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Undo every `--for` action whose time is up (for cron or a systemd timer)')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Search the remediation log, newest first')
             [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenant profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -59,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -66,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -83,6 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -90,6 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -107,6 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Write the temporary passwords to this file (created 0600; must not exist)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
@@ -115,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('--keep-sessions', '--keep-sessions', [CompletionResultType]::ParameterName, 'Do not revoke sessions after the reset')
             [CompletionResult]::new('--with-mfa', '--with-mfa', [CompletionResultType]::ParameterName, 'Require MFA before the user can choose a new password (Entra)')
             [CompletionResult]::new('--show-password', '--show-password', [CompletionResultType]::ParameterName, 'Print the temporary passwords on the terminal (refused when stdout is not a terminal)')
@@ -135,6 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -142,6 +154,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -159,6 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -166,6 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('--phishing-resistant', '--phishing-resistant', [CompletionResultType]::ParameterName, 'Require phishing-resistant MFA (FIDO2, Windows Hello, certificate) instead of any MFA')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
@@ -184,6 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Only this role (name or id; repeatable); default: every active admin role')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
@@ -192,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -209,6 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Only this group (name or id; repeatable); default: every removable membership')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
@@ -217,6 +235,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -234,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -241,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -258,6 +279,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Read users from a CSV file with a `user` column (`-` reads standard input)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
@@ -265,6 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -281,6 +304,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
         'remediate;bulk' {
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Why (a ticket or incident id); recorded in the batch')
             [CompletionResult]::new('--i-know-this-is-many', '--i-know-this-is-many', [CompletionResultType]::ParameterName, 'Needed besides `--yes` when the targets exceed the tenant''s `max_targets`: the exact count')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Write temporary passwords of `reset-password` rows to this file (created 0600)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
@@ -289,6 +313,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Resolve users, read their state and apply the guards, but change nothing')
+            [CompletionResult]::new('--require-approval', '--require-approval', [CompletionResultType]::ParameterName, 'Park the batch until another operator runs `remediate approve`')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -325,6 +350,108 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'remediate;approve' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'remediate;reject' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why it is rejected; recorded in the batch')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'remediate;retry' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'remediate;undo' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Reverse even what someone else changed since the batch ran')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'remediate;expire' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act on (repeatable, or comma-separated); default: the config''s `default_tenant`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per task as it finishes, and more detail on errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'remediate;history' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only batches that acted on this user')
             [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Only batches with this action')
@@ -337,6 +464,7 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table (plain tab-separated rows when piped), JSON or CSV')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file with the tenant profiles')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory of the task log (and the sandbox directories)')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check the log''s hash chain and report the first record that was altered or removed')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Act without asking for confirmation')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result data, no status lines or progress')
@@ -565,6 +693,11 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             [CompletionResult]::new('unrestrict', 'unrestrict', [CompletionResultType]::ParameterValue, 'Remove users from the tenant''s restricted group')
             [CompletionResult]::new('bulk', 'bulk', [CompletionResultType]::ParameterValue, 'Run mixed actions from a CSV (`action,user[,tenant][,description][,group][,role]`)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a batch and its tasks')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a batch that is pending approval, and run it')
+            [CompletionResult]::new('reject', 'reject', [CompletionResultType]::ParameterValue, 'Reject a batch that is pending approval; nothing of it runs')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Run again the tasks of a batch that were unsuccessful or interrupted')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Reverse what a batch changed, from the state it recorded before acting')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Undo every `--for` action whose time is up (for cron or a systemd timer)')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Search the remediation log, newest first')
             [CompletionResult]::new('tenant', 'tenant', [CompletionResultType]::ParameterValue, 'Manage tenant profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -602,6 +735,21 @@ Register-ArgumentCompleter -Native -CommandName 'remediate' -ScriptBlock {
             break
         }
         'remediate;help;status' {
+            break
+        }
+        'remediate;help;approve' {
+            break
+        }
+        'remediate;help;reject' {
+            break
+        }
+        'remediate;help;retry' {
+            break
+        }
+        'remediate;help;undo' {
+            break
+        }
+        'remediate;help;expire' {
             break
         }
         'remediate;help;history' {

@@ -16,6 +16,9 @@ _remediate() {
             ",$1")
                 cmd="remediate"
                 ;;
+            remediate,approve)
+                cmd="remediate__subcmd__approve"
+                ;;
             remediate,bulk)
                 cmd="remediate__subcmd__bulk"
                 ;;
@@ -31,11 +34,17 @@ _remediate() {
             remediate,enforce-mfa)
                 cmd="remediate__subcmd__enforce__subcmd__mfa"
                 ;;
+            remediate,expire)
+                cmd="remediate__subcmd__expire"
+                ;;
             remediate,help)
                 cmd="remediate__subcmd__help"
                 ;;
             remediate,history)
                 cmd="remediate__subcmd__history"
+                ;;
+            remediate,reject)
+                cmd="remediate__subcmd__reject"
                 ;;
             remediate,remove-groups)
                 cmd="remediate__subcmd__remove__subcmd__groups"
@@ -49,6 +58,9 @@ _remediate() {
             remediate,restrict)
                 cmd="remediate__subcmd__restrict"
                 ;;
+            remediate,retry)
+                cmd="remediate__subcmd__retry"
+                ;;
             remediate,revoke-sessions)
                 cmd="remediate__subcmd__revoke__subcmd__sessions"
                 ;;
@@ -58,8 +70,14 @@ _remediate() {
             remediate,tenant)
                 cmd="remediate__subcmd__tenant"
                 ;;
+            remediate,undo)
+                cmd="remediate__subcmd__undo"
+                ;;
             remediate,unrestrict)
                 cmd="remediate__subcmd__unrestrict"
+                ;;
+            remediate__subcmd__help,approve)
+                cmd="remediate__subcmd__help__subcmd__approve"
                 ;;
             remediate__subcmd__help,bulk)
                 cmd="remediate__subcmd__help__subcmd__bulk"
@@ -76,11 +94,17 @@ _remediate() {
             remediate__subcmd__help,enforce-mfa)
                 cmd="remediate__subcmd__help__subcmd__enforce__subcmd__mfa"
                 ;;
+            remediate__subcmd__help,expire)
+                cmd="remediate__subcmd__help__subcmd__expire"
+                ;;
             remediate__subcmd__help,help)
                 cmd="remediate__subcmd__help__subcmd__help"
                 ;;
             remediate__subcmd__help,history)
                 cmd="remediate__subcmd__help__subcmd__history"
+                ;;
+            remediate__subcmd__help,reject)
+                cmd="remediate__subcmd__help__subcmd__reject"
                 ;;
             remediate__subcmd__help,remove-groups)
                 cmd="remediate__subcmd__help__subcmd__remove__subcmd__groups"
@@ -94,6 +118,9 @@ _remediate() {
             remediate__subcmd__help,restrict)
                 cmd="remediate__subcmd__help__subcmd__restrict"
                 ;;
+            remediate__subcmd__help,retry)
+                cmd="remediate__subcmd__help__subcmd__retry"
+                ;;
             remediate__subcmd__help,revoke-sessions)
                 cmd="remediate__subcmd__help__subcmd__revoke__subcmd__sessions"
                 ;;
@@ -102,6 +129,9 @@ _remediate() {
                 ;;
             remediate__subcmd__help,tenant)
                 cmd="remediate__subcmd__help__subcmd__tenant"
+                ;;
+            remediate__subcmd__help,undo)
+                cmd="remediate__subcmd__help__subcmd__undo"
                 ;;
             remediate__subcmd__help,unrestrict)
                 cmd="remediate__subcmd__help__subcmd__unrestrict"
@@ -164,7 +194,7 @@ _remediate() {
 
     case "${cmd}" in
         remediate)
-            opts="-t -o -y -q -v -h -V --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version disable enable reset-password revoke-sessions enforce-mfa remove-roles remove-groups restrict unrestrict bulk status history tenant completions help"
+            opts="-t -o -y -q -v -h -V --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version disable enable reset-password revoke-sessions enforce-mfa remove-roles remove-groups restrict unrestrict bulk status approve reject retry undo expire history tenant completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,8 +231,46 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__approve)
+            opts="-t -o -y -q -v -h -V --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__bulk)
-            opts="-t -o -y -q -v -h -V --description --dry-run --i-know-this-is-many --password-file --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --description --dry-run --i-know-this-is-many --require-approval --for --password-file --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,6 +281,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -290,7 +362,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__disable)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,6 +377,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -340,7 +416,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__enable)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,6 +431,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -390,7 +470,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__enforce__subcmd__mfa)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --phishing-resistant --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --phishing-resistant --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +485,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -439,9 +523,61 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        remediate__subcmd__help)
-            opts="disable enable reset-password revoke-sessions enforce-mfa remove-roles remove-groups restrict unrestrict bulk status history tenant completions help"
+        remediate__subcmd__expire)
+            opts="-t -o -y -q -v -h -V --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        remediate__subcmd__help)
+            opts="disable enable reset-password revoke-sessions enforce-mfa remove-roles remove-groups restrict unrestrict bulk status approve reject retry undo expire history tenant completions help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        remediate__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -523,6 +659,20 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__help__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -538,6 +688,20 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        remediate__subcmd__help__subcmd__reject)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -594,6 +758,20 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__help__subcmd__restrict)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        remediate__subcmd__help__subcmd__retry)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -719,6 +897,20 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__help__subcmd__undo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__help__subcmd__unrestrict)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -734,7 +926,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__history)
-            opts="-t -o -y -q -v -h -V --user --action --status --since --limit --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --user --action --status --since --limit --verify --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -791,8 +983,50 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__reject)
+            opts="-t -o -y -q -v -h -V --reason --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__remove__subcmd__groups)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --group --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --group --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -807,6 +1041,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -846,7 +1084,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__remove__subcmd__roles)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --role --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --role --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -861,6 +1099,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -900,7 +1142,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__reset__subcmd__password)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --keep-sessions --with-mfa --show-password --password-file --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --keep-sessions --with-mfa --show-password --password-file --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,6 +1157,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -954,7 +1200,7 @@ _remediate() {
             return 0
             ;;
         remediate__subcmd__restrict)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -969,6 +1215,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1003,8 +1253,46 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__retry)
+            opts="-t -o -y -q -v -h -V --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__revoke__subcmd__sessions)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1019,6 +1307,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1521,8 +1813,46 @@ _remediate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        remediate__subcmd__undo)
+            opts="-t -o -y -q -v -h -V --force --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         remediate__subcmd__unrestrict)
-            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
+            opts="-t -o -y -q -v -h -V --csv --description --dry-run --i-know-this-is-many --require-approval --for --tenant --output --yes --quiet --verbose --no-progress --config --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1537,6 +1867,10 @@ _remediate() {
                     return 0
                     ;;
                 --i-know-this-is-many)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -89,6 +89,9 @@ pub enum Error {
         source: ProviderError,
     },
 
+    #[error("{message}")]
+    NotAllowed { message: String, hint: String },
+
     #[error("no batch `{0}` in the task log")]
     UnknownBatch(String),
 
@@ -131,7 +134,7 @@ impl Error {
             | Error::InvalidInput { .. }
             | Error::NeedsConfirmation { .. }
             | Error::UnknownBatch(_) => ExitCode::Usage,
-            Error::MissingSecret { .. } => ExitCode::Auth,
+            Error::MissingSecret { .. } | Error::NotAllowed { .. } => ExitCode::Auth,
             Error::Provider { source, .. } => match source.kind {
                 ErrorKind::Authentication | ErrorKind::Permission => ExitCode::Auth,
                 ErrorKind::Unsupported | ErrorKind::NotFound | ErrorKind::InvalidRequest => ExitCode::Usage,
@@ -167,6 +170,7 @@ impl Error {
                 source.hint.clone().or_else(|| source.kind.default_hint().map(Into::into))
             }
             Error::UnknownBatch(_) => Some("`remediate history` lists the batches".into()),
+            Error::NotAllowed { hint, .. } => Some(hint.clone()),
             Error::TaskLog { .. } => {
                 Some("check the state dir (`--state-dir` / `REMEDIATE_STATE_DIR`) and its permissions".into())
             }

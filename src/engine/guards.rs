@@ -32,6 +32,28 @@ fn takes_top_admin(task: &Task) -> bool {
     }
 }
 
+/// What differs between the state a batch left (`after`) and the state now, as far as
+/// the recorded values say.
+fn changed_since(after: &serde_json::Value, state: &crate::providers::UserState) -> Option<String> {
+    if let (Some(want), Some(now)) = (after.get("accountEnabled").and_then(|v| v.as_bool()), state.enabled)
+        && want != now
+    {
+        let word = |b: bool| if b { "enabled" } else { "disabled" };
+        return Some(format!("sign-in is now {}, the batch left it {}", word(now), word(want)));
+    }
+    let member = after.get("member").and_then(|v| v.as_bool());
+    let group = after.get("group").and_then(|g| g.get("name")).and_then(|n| n.as_str());
+    let groups = state.details.get("groups").and_then(|g| g.as_array());
+    if let (Some(want), Some(group), Some(groups)) = (member, group, groups) {
+        let now = groups.iter().any(|g| g.as_str().is_some_and(|g| g.eq_ignore_ascii_case(group)));
+        if now != want {
+            let word = |b: bool| if b { "a member" } else { "not a member" };
+            return Some(format!("the user is now {} of `{group}`, the batch left it {}", word(now), word(want)));
+        }
+    }
+    None
+}
+
 pub(super) async fn apply(
     engine: &Engine<'_>,
     tasks: &[Task],
@@ -41,7 +63,7 @@ pub(super) async fn apply(
     // Protected accounts and the tool's own account.
     for (task, plan) in tasks.iter().zip(plans.iter_mut()) {
         for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
-            let Planned::Apply { user, state } = p else { continue };
+            let Planned::Apply { user, state, .. } = p else { continue };
             let tenant = &engine.tenants[tenant_name];
             let protected = tenant.profile.common.protected.iter().any(|name| {
                 [task.user.as_str(), user.name.as_str(), user.id.as_str()].iter().any(|u| u.eq_ignore_ascii_case(name))
@@ -65,6 +87,24 @@ pub(super) async fn apply(
         }
     }
 
+    // Undo: refuse to reverse what someone else changed since (unless `--force`).
+    if !request.force {
+        for (task, plan) in tasks.iter().zip(plans.iter_mut()) {
+            let Some(rev) = &task.reverses else { continue };
+            for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
+                let Planned::Apply { state, .. } = p else { continue };
+                let Some(rec) = rev.results.get(tenant_name) else { continue };
+                if let Some(why) = changed_since(&rec.after, state) {
+                    *p = Planned::Done(guard_result(
+                        &engine.tenants[tenant_name],
+                        format!("changed since batch {}: {why}", rev.batch_id),
+                        Some("someone else changed it after the batch; `undo --force` reverses it anyway".into()),
+                    ));
+                }
+            }
+        }
+    }
+
     // The last enabled holder of the top admin role, counted across the whole batch in
     // input order: disabling two of two Global Administrators skips the second.
     let mut remaining: HashMap<String, Option<HashSet<String>>> = HashMap::new();
@@ -73,7 +113,7 @@ pub(super) async fn apply(
             continue;
         }
         for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
-            let Planned::Apply { user, state } = p else { continue };
+            let Planned::Apply { user, state, .. } = p else { continue };
             if !state.top_admin {
                 continue;
             }

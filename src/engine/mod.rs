@@ -6,6 +6,7 @@
 //! is data in the batch, never an early return.
 
 mod guards;
+pub mod undo;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use futures::StreamExt;
 use crate::config::TenantProfile;
 use crate::error::{Error, ProviderError, Result};
 use crate::model::{
-    Action, ActionParams, Batch, BatchHeader, ErrorInfo, ErrorKind, SCHEMA_VERSION, Status, Task, TenantResult,
+    Action, ActionParams, Approval, Batch, BatchHeader, Decision, ErrorInfo, ErrorKind, NotReversed, Reversal,
+    SCHEMA_VERSION, Status, Task, TenantResult,
 };
 use crate::providers::{ApplyContext, Mode, Provider, UserRef, UserState};
 use crate::secret::Secret;
@@ -27,7 +29,7 @@ use crate::tasklog::{JournalWriter, TaskLog};
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// One thing the operator asked for: an action on a user, optionally on named tenants only.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Target {
     pub action: Action,
     pub user: String,
@@ -36,6 +38,8 @@ pub struct Target {
     pub tenants: Option<Vec<String>>,
     /// A CSV row's `description`.
     pub description: Option<String>,
+    /// For undo: the recorded change this target reverses.
+    pub reverses: Option<Reversal>,
 }
 
 /// A tenant the batch can run on.
@@ -63,6 +67,45 @@ pub struct Request {
     pub i_know_this_is_many: Option<usize>,
     pub operator: String,
     pub concurrency: usize,
+    /// `--require-approval`.
+    pub require_approval: bool,
+    /// `undo --force`: reverse even what someone else changed since.
+    pub force: bool,
+    /// `--for DURATION`.
+    pub expires_at: Option<jiff::Timestamp>,
+    /// The batch this one undoes.
+    pub undo_of: Option<String>,
+    /// What the undone batch changed that cannot be reversed.
+    pub not_reversed: Vec<NotReversed>,
+}
+
+impl Request {
+    /// A request with every option at its default.
+    pub fn new(targets: Vec<Target>, operator: String, consent: Consent) -> Request {
+        Request {
+            targets,
+            description: None,
+            dry_run: false,
+            consent,
+            i_know_this_is_many: None,
+            operator,
+            concurrency: DEFAULT_CONCURRENCY,
+            require_approval: false,
+            force: false,
+            expires_at: None,
+            undo_of: None,
+            not_reversed: Vec::new(),
+        }
+    }
+}
+
+/// Running an existing batch again.
+#[derive(Debug, Clone)]
+pub enum Resume {
+    /// `approve`: run a pending batch, recording the approver.
+    Approve { approver: String },
+    /// `retry`: run again what is unsuccessful, queued or in progress.
+    Retry,
 }
 
 /// What the confirmation prompt shows.
@@ -76,6 +119,8 @@ pub struct PlanSummary {
     pub to_apply: usize,
     /// Results refused or failed while planning: (user, tenant, reason).
     pub not_applied: Vec<(String, String, String)>,
+    /// For `approve`: what changed since the batch was planned.
+    pub changed_since: Vec<String>,
 }
 
 /// Phases of a run, for progress display.
@@ -115,6 +160,10 @@ pub struct RunOutcome {
     /// Every failure was an authentication or permission failure (exit code 4).
     pub auth_only: bool,
     pub interrupted: bool,
+    /// The operator declined the confirmation of an `approve` or `retry` (nothing ran).
+    pub declined: bool,
+    /// For `approve`: what changed since the batch was planned.
+    pub changed_since: Vec<String>,
 }
 
 /// Set when the operator pressed Ctrl-C: no new task starts.
@@ -132,8 +181,8 @@ impl Cancel {
 
 /// One (task, tenant) after planning.
 enum Planned {
-    /// Resolved and allowed: apply it.
-    Apply { user: UserRef, state: UserState },
+    /// Resolved and allowed: apply it (`attempts` counts this one).
+    Apply { user: UserRef, state: UserState, attempts: u32 },
     /// Finished while planning (not found, guard, not applicable).
     Done(TenantResult),
 }
@@ -149,37 +198,253 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Create a batch for `request`, plan it, confirm it and run it.
-    pub async fn run(&self, request: Request) -> Result<RunOutcome> {
+    /// Create a batch for `request`, plan it, confirm it (or park it for approval) and run it.
+    pub async fn run(&self, mut request: Request) -> Result<RunOutcome> {
         let tasks = self.make_tasks(&request)?;
+        // The tasks carry everything from here on; keep one copy in memory, not two.
+        request.targets = Vec::new();
         self.check_supported(&tasks)?;
-        let header = new_header(&request, &tasks);
+        let mut header = new_header(&request, &tasks);
+        let approval = if request.dry_run { None } else { self.approval_reason(&request, &tasks) };
+        header.approval = approval.map(|why| Approval {
+            required_because: why,
+            requested_by: request.operator.clone(),
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+        });
         let writer = self.log.create(&header, &tasks)?;
+        let _lock = self.log.lock_batch(&header.batch_id)?;
         let mut batch = Batch { header, tasks };
 
         let plans = self.plan(&batch.tasks, request.concurrency).await;
         let mut plans = guards::apply(self, &batch.tasks, plans, &request).await;
+        if batch.header.approval.is_none() {
+            // Details are for the guards and the approval snapshot; a 100,000-user run
+            // should not carry them through the apply phase.
+            strip_details(&mut plans);
+        }
+        let work: Vec<(usize, Vec<Planned>)> = plans.into_iter().enumerate().collect();
 
         let mut secrets = Vec::new();
+        let mut declined = false;
         if request.dry_run {
-            self.execute(&mut batch, &mut plans, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
+            self.execute(&mut batch, work, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
+        } else if batch.header.approval.is_some() {
+            self.park_for_approval(&mut batch, work, &writer).await?;
         } else {
-            let summary = summarize(&batch, &plans);
-            let agreed = match request.consent {
-                Consent::Given => true,
-                Consent::Ask => summary.to_apply == 0 || self.reporter.confirm(&summary),
-            };
-            if !agreed {
-                self.cancel_all(&mut batch, &mut plans);
-                for (i, task) in batch.tasks.iter().enumerate() {
-                    writer.finished(i as u32, task).await?;
-                }
+            let summary = summarize(&batch, &work, Vec::new());
+            if self.agreed(request.consent, &summary) {
+                self.execute(&mut batch, work, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
             } else {
-                self.execute(&mut batch, &mut plans, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
+                declined = true;
+                self.cancel_all(&mut batch, work, &writer).await?;
             }
         }
         writer.close()?;
-        self.finish(batch, secrets)
+        let mut out = self.finish(batch, secrets)?;
+        out.declined = declined;
+        Ok(out)
+    }
+
+    /// Run an existing batch again: approve a pending one, or retry what did not finish.
+    pub async fn resume(
+        &self,
+        batch_id: &str,
+        how: Resume,
+        consent: Consent,
+        concurrency: usize,
+    ) -> Result<RunOutcome> {
+        let _lock = self.log.lock_batch(batch_id)?;
+        let read = self.log.read(batch_id)?;
+        let mut batch = read.batch;
+        let status = batch.header.status;
+        let request_like = Request::new(Vec::new(), String::new(), consent);
+        let (work, changed_since) = match &how {
+            Resume::Approve { approver } => {
+                if status != Status::PendingApproval {
+                    return Err(Error::input(
+                        format!("batch {batch_id} is not pending approval: it is {status}"),
+                        Some("`remediate history --status pending_approval` lists the batches that wait".to_string()),
+                    ));
+                }
+                let approval = batch.header.approval.clone().expect("a pending batch records its approval");
+                let self_ok = batch
+                    .header
+                    .tenants
+                    .iter()
+                    .all(|t| self.tenants.get(t).is_some_and(|t| t.profile.common.self_approval));
+                if approval.requested_by == *approver && !self_ok {
+                    return Err(Error::NotAllowed {
+                        message: format!("`{approver}` requested batch {batch_id} and cannot approve it too"),
+                        hint: "another operator must approve it (a tenant policy `self_approval = true` allows it)"
+                            .into(),
+                    });
+                }
+                let snapshots: Vec<Vec<TenantResult>> = batch.tasks.iter().map(|t| t.results.clone()).collect();
+                let plans = self.plan(&batch.tasks, concurrency).await;
+                let mut changed = Vec::new();
+                for ((task, plan), old) in batch.tasks.iter().zip(&plans).zip(&snapshots) {
+                    for (p, tenant) in plan.iter().zip(&task.tenants) {
+                        let before = old.iter().find(|r| &r.tenant == tenant).map(|r| &r.before);
+                        if let (Planned::Apply { state, .. }, Some(before)) = (p, before) {
+                            changed.extend(drift_lines(&task.user, tenant, before, &snapshot(state)));
+                        }
+                    }
+                }
+                let plans = guards::apply(self, &batch.tasks, plans, &request_like).await;
+                (plans.into_iter().enumerate().collect::<Vec<_>>(), changed)
+            }
+            Resume::Retry => {
+                if matches!(status, Status::PendingApproval | Status::Rejected) || batch.header.dry_run {
+                    let why = if batch.header.dry_run { "a dry run".to_string() } else { status.to_string() };
+                    return Err(Error::input(
+                        format!("batch {batch_id} cannot be retried: it is {why}"),
+                        Some("retry runs again the unsuccessful or interrupted tasks of a batch that ran".to_string()),
+                    ));
+                }
+                let mut work = Vec::new();
+                for (i, task) in batch.tasks.iter().enumerate() {
+                    if let Some(plan) = self.plan_retry(task).await {
+                        work.push((i, plan));
+                    }
+                }
+                if work.is_empty() {
+                    return Err(Error::input(
+                        format!("nothing to retry in batch {batch_id}: no task is unsuccessful, queued or in progress"),
+                        None,
+                    ));
+                }
+                let subset: Vec<Task> = work.iter().map(|(i, _)| batch.tasks[*i].clone()).collect();
+                let plans: Vec<Vec<Planned>> = work.into_iter().map(|(_, p)| p).collect();
+                let plans = guards::apply(self, &subset, plans, &request_like).await;
+                let idx: Vec<usize> = batch
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| subset.iter().any(|s| s.task_id == t.task_id))
+                    .map(|(i, _)| i)
+                    .collect();
+                (idx.into_iter().zip(plans).collect(), Vec::new())
+            }
+        };
+        let writer = self.log.reopen(batch_id)?;
+        let summary = summarize(&batch, &work, changed_since.clone());
+        let mut secrets = Vec::new();
+        if !self.agreed(consent, &summary) {
+            writer.close()?;
+            let mut out = self.finish(batch, secrets)?;
+            out.declined = true;
+            out.changed_since = changed_since;
+            return Ok(out);
+        }
+        if let Resume::Approve { approver } = &how {
+            let a = batch.header.approval.as_mut().expect("checked above");
+            a.decision = Some(Decision::Approved);
+            a.decided_by = Some(approver.clone());
+            a.decided_at = Some(jiff::Timestamp::now());
+        }
+        self.execute(&mut batch, work, Mode::Apply, &writer, concurrency, &mut secrets).await?;
+        writer.close()?;
+        let mut out = self.finish(batch, secrets)?;
+        out.changed_since = changed_since;
+        Ok(out)
+    }
+
+    /// Which results of `task` a retry runs again; `None` when it is finished.
+    async fn plan_retry(&self, task: &Task) -> Option<Vec<Planned>> {
+        let rerun = |r: Option<&TenantResult>| {
+            r.is_none_or(|r| matches!(r.status, Status::Unsuccessful | Status::Queued | Status::InProgress))
+        };
+        let results: Vec<Option<&TenantResult>> =
+            task.tenants.iter().map(|t| task.results.iter().find(|r| &r.tenant == t)).collect();
+        if !matches!(task.status, Status::InProgress | Status::Queued) && !results.iter().any(|r| rerun(*r)) {
+            return None;
+        }
+        let mut plan = Vec::with_capacity(task.tenants.len());
+        for (tenant, old) in task.tenants.iter().zip(results) {
+            if rerun(old) {
+                let attempts = match old {
+                    Some(r) => r.attempts + 1,
+                    // Interrupted after its `in_progress` record: the write may have happened.
+                    None if task.status == Status::InProgress => 2,
+                    None => 1,
+                };
+                plan.push(match self.plan_one(task, tenant).await {
+                    Planned::Apply { user, state, .. } => Planned::Apply { user, state, attempts },
+                    Planned::Done(mut r) => {
+                        r.attempts = attempts;
+                        Planned::Done(r)
+                    }
+                });
+            } else {
+                plan.push(Planned::Done(old.expect("kept results exist").clone()));
+            }
+        }
+        Some(plan)
+    }
+
+    fn agreed(&self, consent: Consent, summary: &PlanSummary) -> bool {
+        match consent {
+            Consent::Given => true,
+            Consent::Ask => summary.to_apply == 0 || self.reporter.confirm(summary),
+        }
+    }
+
+    /// Why this batch needs an approval, if it does: `--require-approval`, or a tenant policy.
+    fn approval_reason(&self, request: &Request, tasks: &[Task]) -> Option<String> {
+        if request.require_approval {
+            return Some("--require-approval".into());
+        }
+        for (name, tenant) in self.tenants.iter() {
+            let on_tenant: Vec<&Task> = tasks.iter().filter(|t| t.tenants.contains(name)).collect();
+            if on_tenant.is_empty() {
+                continue;
+            }
+            let common = &tenant.profile.common;
+            if let Some(a) = on_tenant.iter().map(|t| t.action).find(|a| common.approval_required_for.contains(a)) {
+                return Some(format!("tenant `{name}` requires approval for `{a}`"));
+            }
+            let users: std::collections::HashSet<String> = on_tenant.iter().map(|t| t.user.to_lowercase()).collect();
+            if let Some(n) = common.approval_threshold.filter(|n| users.len() > *n) {
+                return Some(format!(
+                    "tenant `{name}` requires approval above {n} users (this batch has {})",
+                    users.len()
+                ));
+            }
+        }
+        None
+    }
+
+    /// Record a batch as pending: each result keeps the state read while planning, so the
+    /// approver can be shown what changed since.
+    async fn park_for_approval(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+    ) -> Result<()> {
+        for (i, plan) in work {
+            let task = &mut batch.tasks[i];
+            task.results = plan
+                .into_iter()
+                .zip(&task.tenants)
+                .map(|(p, tenant)| match p {
+                    Planned::Done(r) => r,
+                    Planned::Apply { state, .. } => TenantResult {
+                        status: Status::PendingApproval,
+                        message: "waits for approval".into(),
+                        before: snapshot(&state),
+                        attempts: 0,
+                        ..empty_result(&self.tenants[tenant])
+                    },
+                })
+                .collect();
+            task.aggregate();
+            writer.finished(i as u32, task).await?;
+        }
+        Ok(())
     }
 
     fn make_tasks(&self, request: &Request) -> Result<Vec<Task>> {
@@ -216,6 +481,7 @@ impl Engine<'_> {
                 params: t.params.clone(),
                 description: t.description.clone().filter(|d| Some(d) != request.description.as_ref()),
                 tenants,
+                reverses: t.reverses.clone(),
                 results: Vec::new(),
             });
         }
@@ -279,69 +545,88 @@ impl Engine<'_> {
             Err(e) => return result(Status::Unsuccessful, e),
         };
         match tenant.provider.state(&user).await {
-            Ok(state) => Planned::Apply { user, state },
+            Ok(state) => Planned::Apply { user, state, attempts: 1 },
             Err(e) => result(Status::Unsuccessful, e),
         }
     }
 
-    /// Apply (or dry-run) every planned result, recording each task before and after.
+    /// Apply (or dry-run) the planned results of the tasks in `work`, recording each task
+    /// before its first write and after its last.
     async fn execute(
         &self,
         batch: &mut Batch,
-        plans: &mut [Vec<Planned>],
+        work: Vec<(usize, Vec<Planned>)>,
         mode: Mode,
         writer: &JournalWriter,
         concurrency: usize,
         secrets: &mut Vec<IssuedSecret>,
     ) -> Result<()> {
-        self.reporter.phase(Phase::Applying, batch.tasks.len() as u64);
-        let work = batch.tasks.iter_mut().zip(plans.iter_mut()).enumerate().map(|(i, (task, plan))| {
-            let plan = std::mem::take(plan);
-            async move {
-                if self.cancel.is_canceled() {
-                    return Ok((task, Vec::new(), false));
-                }
-                let needs_write = plan.iter().any(|p| matches!(p, Planned::Apply { .. }));
-                if needs_write && mode == Mode::Apply {
-                    writer.started(i as u32).await?;
-                }
-                let mut issued = Vec::new();
-                task.results.clear();
-                for (tenant_name, planned) in task.tenants.clone().iter().zip(plan) {
-                    let result = match planned {
-                        Planned::Done(r) => r,
-                        Planned::Apply { user, state } => {
-                            let tenant = &self.tenants[tenant_name];
-                            let (result, secret) = apply_one(tenant, task, &user, &state, mode).await;
-                            if let Some(secret) = secret {
-                                issued.push(IssuedSecret {
-                                    user: user.name.clone(),
-                                    tenant: tenant_name.clone(),
-                                    secret,
-                                });
-                            }
-                            result
-                        }
-                    };
-                    task.results.push(result);
-                }
-                task.aggregate();
-                writer.finished(i as u32, task).await?;
-                self.reporter.task_done(task);
-                Ok::<_, Error>((task, issued, true))
+        self.reporter.phase(Phase::Applying, work.len() as u64);
+        let jobs: Vec<(usize, Task, Vec<Planned>)> = work
+            .into_iter()
+            .map(|(i, plan)| (i, std::mem::replace(&mut batch.tasks[i], placeholder()), plan))
+            .collect();
+        let futures = jobs.into_iter().map(|(i, mut task, plan)| async move {
+            if self.cancel.is_canceled() {
+                return Ok((i, task, Vec::new()));
             }
+            let needs_write = plan.iter().any(|p| matches!(p, Planned::Apply { .. }));
+            if needs_write && mode == Mode::Apply {
+                task.status = Status::InProgress;
+                writer.started(i as u32).await?;
+            }
+            let mut issued = Vec::new();
+            let mut results = Vec::with_capacity(plan.len());
+            for (tenant_name, planned) in task.tenants.iter().zip(plan) {
+                results.push(match planned {
+                    Planned::Done(r) => r,
+                    Planned::Apply { user, state, attempts } => {
+                        let tenant = &self.tenants[tenant_name];
+                        let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
+                        result.attempts = attempts;
+                        if let Some(secret) = secret {
+                            issued.push(IssuedSecret { user: user.name.clone(), tenant: tenant_name.clone(), secret });
+                        }
+                        result
+                    }
+                });
+            }
+            task.results = results;
+            task.aggregate();
+            writer.finished(i as u32, &task).await?;
+            self.reporter.task_done(&task);
+            Ok::<_, Error>((i, task, issued))
         });
-        let mut stream = futures::stream::iter(work).buffer_unordered(concurrency.max(1));
+        let mut stream = futures::stream::iter(futures).buffer_unordered(concurrency.max(1));
+        let mut first_err = None;
         while let Some(done) = stream.next().await {
-            let (_, issued, _) = done?;
-            secrets.extend(issued);
+            match done {
+                Ok((i, task, issued)) => {
+                    batch.tasks[i] = task;
+                    secrets.extend(issued);
+                }
+                Err(e) => {
+                    // The log could not record: stop starting tasks, keep what finished.
+                    self.cancel.cancel();
+                    first_err.get_or_insert(e);
+                }
+            }
         }
-        Ok(())
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
-    fn cancel_all(&self, batch: &mut Batch, plans: &mut [Vec<Planned>]) {
-        for (task, plan) in batch.tasks.iter_mut().zip(plans.iter_mut()) {
-            task.results = std::mem::take(plan)
+    async fn cancel_all(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+    ) -> Result<()> {
+        for (i, plan) in work {
+            let task = &mut batch.tasks[i];
+            task.results = plan
                 .into_iter()
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
@@ -358,7 +643,9 @@ impl Engine<'_> {
             if task.results.iter().any(|r| r.status == Status::Canceled) {
                 task.status = Status::Canceled;
             }
+            writer.finished(i as u32, task).await?;
         }
+        Ok(())
     }
 
     fn finish(&self, batch: Batch, secrets: Vec<IssuedSecret>) -> Result<RunOutcome> {
@@ -387,7 +674,8 @@ impl Engine<'_> {
             header.finished_at = Some(jiff::Timestamp::now());
         }
         self.log.update_header(&header)?;
-        Ok(RunOutcome { header, secrets, auth_only: failures > 0 && failures == auth_failures, interrupted })
+        let auth_only = failures > 0 && failures == auth_failures;
+        Ok(RunOutcome { header, secrets, auth_only, interrupted, declined: false, changed_since: Vec::new() })
     }
 }
 
@@ -398,7 +686,8 @@ async fn apply_one(
     state: &UserState,
     mode: Mode,
 ) -> (TenantResult, Option<Secret>) {
-    let ctx = ApplyContext { mode, params: &task.params, restore: None, state };
+    let restore = task.reverses.as_ref().and_then(|r| r.results.get(&tenant.profile.name)).map(|c| &c.before);
+    let ctx = ApplyContext { mode, params: &task.params, restore, state };
     match tenant.provider.apply(user, task.action, ctx).await {
         Ok(out) => (
             TenantResult {
@@ -457,15 +746,30 @@ fn new_header(request: &Request, tasks: &[Task]) -> BatchHeader {
         actions: actions.into_iter().collect(),
         tenants: tenants.into_iter().cloned().collect(),
         counts: [(Status::Queued, tasks.len() as u64)].into(),
-        meta: Default::default(),
+        approval: None,
+        undo_of: request.undo_of.clone(),
+        undone_by: Vec::new(),
+        expires_at: request.expires_at,
+        expired_by: None,
+        not_reversed: request.not_reversed.clone(),
     }
 }
 
-fn summarize(batch: &Batch, plans: &[Vec<Planned>]) -> PlanSummary {
+fn summarize(batch: &Batch, work: &[(usize, Vec<Planned>)], changed_since: Vec<String>) -> PlanSummary {
     let mut to_apply = 0;
     let mut not_applied = Vec::new();
-    for (task, plan) in batch.tasks.iter().zip(plans) {
-        for p in plan {
+    let mut users: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut actions = BTreeSet::new();
+    let mut tenants = BTreeSet::new();
+    for (i, plan) in work {
+        let task = &batch.tasks[*i];
+        actions.insert(task.action);
+        if seen.insert(task.user.to_lowercase()) {
+            users.push(task.user.clone());
+        }
+        for (p, tenant) in plan.iter().zip(&task.tenants) {
+            tenants.insert(tenant.clone());
             match p {
                 Planned::Apply { .. } => to_apply += 1,
                 Planned::Done(r) => not_applied.push((
@@ -476,21 +780,105 @@ fn summarize(batch: &Batch, plans: &[Vec<Planned>]) -> PlanSummary {
             }
         }
     }
-    let mut users: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for t in &batch.tasks {
-        if seen.insert(t.user.to_lowercase()) {
-            users.push(t.user.clone());
-        }
-    }
     PlanSummary {
         batch_id: batch.header.batch_id.clone(),
-        actions: batch.header.actions.clone(),
-        tenants: batch.header.tenants.clone(),
+        actions: actions.into_iter().collect(),
+        tenants: tenants.into_iter().collect(),
         users,
         to_apply,
         not_applied,
+        changed_since,
     }
+}
+
+/// The state recorded for a pending batch, to compare at approval.
+fn snapshot(state: &UserState) -> serde_json::Value {
+    serde_json::json!({
+        "enabled": state.enabled,
+        "top_admin": state.top_admin,
+        "synced": state.synced,
+        "details": state.details,
+    })
+}
+
+/// "alice on demo: enabled true → false" for every field that differs.
+fn drift_lines(user: &str, tenant: &str, old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (k, v) in new {
+        if k == "details" {
+            let (Some(a), Some(b)) = (old.get(k).and_then(|v| v.as_object()), v.as_object()) else { continue };
+            for (dk, dv) in b {
+                if a.get(dk).is_some_and(|av| av != dv) {
+                    out.push(format!("{user} on {tenant}: {dk} was {} when planned, now {dv}", a[dk]));
+                }
+            }
+        } else if old.get(k).is_some_and(|ov| ov != v) {
+            out.push(format!("{user} on {tenant}: {k} was {} when planned, now {v}", old[k]));
+        }
+    }
+    out
+}
+
+fn strip_details(plans: &mut [Vec<Planned>]) {
+    for p in plans.iter_mut().flatten() {
+        if let Planned::Apply { state, .. } = p {
+            state.details = serde_json::Value::Null;
+        }
+    }
+}
+
+/// Stands in for a task while it is being run.
+fn placeholder() -> Task {
+    Task {
+        task_id: String::new(),
+        action: Action::Disable,
+        user: String::new(),
+        status: Status::Queued,
+        params: ActionParams::default(),
+        description: None,
+        tenants: Vec::new(),
+        reverses: None,
+        results: Vec::new(),
+    }
+}
+
+/// Reject a pending batch: nothing of it runs; the decision and the reason are recorded.
+pub async fn reject(log: &TaskLog, batch_id: &str, operator: &str, reason: &str) -> Result<BatchHeader> {
+    let _lock = log.lock_batch(batch_id)?;
+    let mut batch = log.read(batch_id)?.batch;
+    if batch.header.status != Status::PendingApproval {
+        return Err(Error::input(
+            format!("batch {batch_id} is not pending approval: it is {}", batch.header.status),
+            None,
+        ));
+    }
+    let writer = log.reopen(batch_id)?;
+    for (i, task) in batch.tasks.iter_mut().enumerate() {
+        for r in task.results.iter_mut().filter(|r| r.status == Status::PendingApproval) {
+            r.status = Status::Rejected;
+            r.message = format!("rejected by {operator}: {reason}");
+        }
+        task.aggregate();
+        writer.finished(i as u32, task).await?;
+    }
+    writer.close()?;
+    let h = &mut batch.header;
+    h.status = Status::Rejected;
+    h.finished_at = Some(jiff::Timestamp::now());
+    let mut counts = BTreeMap::new();
+    for t in &batch.tasks {
+        *counts.entry(t.status).or_insert(0u64) += 1;
+    }
+    h.counts = counts;
+    if let Some(a) = h.approval.as_mut() {
+        a.decision = Some(Decision::Rejected);
+        a.decided_by = Some(operator.to_string());
+        a.decided_at = h.finished_at;
+        a.reason = Some(reason.to_string());
+    }
+    log.update_header(h)?;
+    Ok(batch.header)
 }
 
 /// A result refused by a guard.

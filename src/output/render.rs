@@ -45,6 +45,40 @@ fn details(r: &TenantResult) -> String {
     s
 }
 
+/// Approval, undo and expiry facts of a batch, one line each.
+fn header_notes(h: &BatchHeader) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(a) = &h.approval {
+        let mut line = format!("approval: required because {}; requested by {}", a.required_because, a.requested_by);
+        if let (Some(d), Some(by)) = (a.decision, &a.decided_by) {
+            line.push_str(&format!(
+                "; {} by {by}",
+                if d == crate::model::Decision::Approved { "approved" } else { "rejected" }
+            ));
+        }
+        if let Some(r) = &a.reason {
+            line.push_str(&format!(" ({r})"));
+        }
+        out.push(line);
+    }
+    if let Some(u) = &h.undo_of {
+        out.push(format!("undoes batch {u}"));
+    }
+    for u in &h.undone_by {
+        out.push(format!("undone by batch {u}"));
+    }
+    if let Some(t) = h.expires_at {
+        match &h.expired_by {
+            Some(u) => out.push(format!("expired at {t}: undone by batch {u}")),
+            None => out.push(format!("expires at {t} (`remediate expire` undoes it then)")),
+        }
+    }
+    for n in &h.not_reversed {
+        out.push(format!("not reversed: {} {} on {}: {}", n.action, n.user, n.tenant, n.reason));
+    }
+    out
+}
+
 fn counts_line(h: &BatchHeader) -> String {
     h.counts
         .iter()
@@ -151,6 +185,9 @@ impl Printer {
         self.out(|w| {
             writeln!(w, "Batch {}  {} {}{dry}{desc}", h.batch_id, mark(h.status), h.status.title())?;
             writeln!(w, "{} · {} · {}", h.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), h.operator, counts_line(h))?;
+            for line in header_notes(h) {
+                writeln!(w, "{line}")?;
+            }
             if t.row_count() > 0 {
                 writeln!(w, "{t}")?;
             }

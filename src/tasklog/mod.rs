@@ -16,6 +16,7 @@
 //! Files are 0600 in 0700 directories. Appends to the shared files take an exclusive
 //! `flock` on `lock`, so concurrent invocations are safe.
 
+pub mod chain;
 mod journal;
 
 use std::collections::{BTreeMap, HashSet};
@@ -144,10 +145,77 @@ impl TaskLog {
         fsutil::write_atomic(&path, &bytes, 0o600).map_err(|e| self.err(&path, e.to_string()))
     }
 
+    /// Append a chained index record (the caller holds the lock).
     fn append_index(&self, header: &BatchHeader) -> Result<()> {
-        let mut line = serde_json::to_vec(header).expect("header serializes");
+        let index = self.root.join("index.jsonl");
+        let journal = self.batch_dir(&header.batch_id).join("tasks.jsonl");
+        let io = |e: std::io::Error| self.err(&index, e.to_string());
+        let last = chain::last_link(&index).map_err(io)?;
+        let (prev, seq) = last.map_or((chain::GENESIS.to_string(), 1), |l| (l.hash, l.seq + 1));
+        let (tasks_sha256, tasks_len) = chain::file_digest(&journal, None).map_err(io)?;
+        let hash = chain::hash(&prev, header, &tasks_sha256, tasks_len);
+        let rec = chain::IndexLine {
+            header: header.clone(),
+            chain: chain::Link { seq, prev, tasks_sha256, tasks_len, hash },
+        };
+        let mut line = serde_json::to_vec(&rec).expect("index line serializes");
         line.push(b'\n');
         self.append_shared("index.jsonl", &line)
+    }
+
+    /// Recompute the hash chain (`history --verify`).
+    pub fn verify(&self) -> Result<chain::Verification> {
+        chain::verify(&self.root).map_err(|e| self.err(&self.root, e.to_string()))
+    }
+
+    /// Hold a batch for running it: a second process running the same batch is refused.
+    pub fn lock_batch(&self, id: &str) -> Result<File> {
+        let path = self.batch_dir(id).join("run.lock");
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        match f.try_lock() {
+            Ok(()) => Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::input(
+                format!("batch {id} is being run by another remediate process"),
+                Some(format!("wait for it to finish: `remediate status {id} --watch`")),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.err(&path, format!("cannot lock: {e}"))),
+        }
+    }
+
+    /// An exclusive lock on a named file of the state dir (held until dropped).
+    pub fn lock_named(&self, name: &str) -> Result<File> {
+        let path = self.root.join(name);
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        f.lock().map_err(|e| self.err(&path, format!("cannot lock: {e}")))?;
+        Ok(f)
+    }
+
+    /// Record on `original` that `undo` undid it.
+    pub fn link_undo(&self, original: &str, undo: &str) -> Result<()> {
+        let mut h = self.read_header(original)?;
+        if !h.undone_by.iter().any(|u| u == undo) {
+            h.undone_by.push(undo.to_string());
+        }
+        self.update_header(&h)
+    }
+
+    /// Record on `original` that `expire` undid it (so it is undone once).
+    pub fn mark_expired(&self, original: &str, undo: &str) -> Result<()> {
+        let mut h = self.read_header(original)?;
+        h.expired_by = Some(undo.to_string());
+        self.update_header(&h)
+    }
+
+    /// Whether a process is running the batch now.
+    pub fn is_running(&self, id: &str) -> bool {
+        matches!(self.lock_batch(id), Err(Error::InvalidInput { .. }))
+    }
+
+    /// Append to an existing batch's journal (approve, retry).
+    pub fn reopen(&self, id: &str) -> Result<JournalWriter> {
+        let path = self.batch_dir(id).join("tasks.jsonl");
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        JournalWriter::start(f, path)
     }
 
     fn append_shared(&self, name: &str, bytes: &[u8]) -> Result<()> {
@@ -257,7 +325,7 @@ impl TaskLog {
                 if line.is_empty() {
                     continue;
                 }
-                match serde_json::from_slice::<BatchHeader>(&line) {
+                match serde_json::from_slice::<chain::IndexLine>(&line).map(|l| l.header) {
                     Ok(h) => {
                         let order = latest.get(&h.batch_id).map_or(n, |(o, _)| *o);
                         latest.insert(h.batch_id.clone(), (order, h));

@@ -10,6 +10,7 @@ mod crash;
 mod csv;
 mod demo;
 mod generated;
+mod govern;
 mod keyring;
 mod sandbox;
 mod tty;

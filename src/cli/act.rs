@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use super::Ctx;
 use super::args::{ActionArgs, BulkArgs, Command, RunArgs};
-use super::{Ctx, out_err};
 use crate::config::TenantProfile;
 use crate::csv_input::{self, Input, Mode};
 use crate::engine::{Cancel, Consent, DEFAULT_CONCURRENCY, Engine, IssuedSecret, Request, RunOutcome, Target};
@@ -231,12 +231,12 @@ pub(super) fn report(ctx: &Ctx, log: &crate::tasklog::TaskLog, outcome: &RunOutc
     for line in &outcome.changed_since {
         ctx.printer.warn(format!("changed since it was planned: {line}"));
     }
-    let read = log.read(&outcome.header.batch_id)?;
-    for w in &read.warnings {
+    let view = log.open_view(&outcome.header.batch_id)?;
+    for w in &view.warnings {
         ctx.printer.warn(w);
     }
-    ctx.printer.batch(&read.batch, false).map_err(out_err)?;
-    let h = &read.batch.header;
+    ctx.printer.batch(&view, false)?;
+    let h = &view.header;
     if outcome.interrupted {
         ctx.printer.hint(format!("interrupted: `remediate retry {}` finishes it", h.batch_id));
         return Ok(ExitCode::Interrupted);

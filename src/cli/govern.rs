@@ -63,8 +63,8 @@ pub(super) async fn reject(ctx: &Ctx, args: RejectArgs) -> Result<ExitCode> {
         return Err(Error::usage("`--reason` is empty", Some("say why, for the record".to_string())));
     }
     let header = engine::reject(&log, &id, &ctx.operator(), args.reason.trim()).await?;
-    let read = log.read(&header.batch_id)?;
-    ctx.printer.batch(&read.batch, false).map_err(out_err)?;
+    let view = log.open_view(&header.batch_id)?;
+    ctx.printer.batch(&view, false)?;
     Ok(ExitCode::Canceled)
 }
 

@@ -69,20 +69,20 @@ pub(super) async fn apply(
                 [task.user.as_str(), user.name.as_str(), user.id.as_str()].iter().any(|u| u.eq_ignore_ascii_case(name))
             });
             if protected {
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("protected account: `{}` is in tenant `{tenant_name}`'s protected list", user.name),
                     Some("break-glass and service accounts are never touched; remove it from `protected` in the config if this is really meant".into()),
-                ));
+                )));
             } else if state.is_self {
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("`{}` is the account remediate itself signs in with on tenant `{tenant_name}`", user.name),
                     Some(
                         "acting on it would cut off the tool mid-incident; use another admin account for this one"
                             .into(),
                     ),
-                ));
+                )));
             }
         }
     }
@@ -95,11 +95,11 @@ pub(super) async fn apply(
                 let Planned::Apply { state, .. } = p else { continue };
                 let Some(rec) = rev.results.get(tenant_name) else { continue };
                 if let Some(why) = changed_since(&rec.after, state) {
-                    *p = Planned::Done(guard_result(
+                    *p = Planned::Done(Box::new(guard_result(
                         &engine.tenants[tenant_name],
                         format!("changed since batch {}: {why}", rev.batch_id),
                         Some("someone else changed it after the batch; `undo --force` reverses it anyway".into()),
-                    ));
+                    )));
                 }
             }
         }
@@ -140,14 +140,14 @@ pub(super) async fn apply(
                 } else {
                     "this is the last enabled holder of the top admin role"
                 };
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("{why} on tenant `{tenant_name}`: `{}` is kept", user.name),
                     Some(
                         "give another account the role first; remediate never locks a tenant out of its last admin"
                             .into(),
                     ),
-                ));
+                )));
             }
         }
     }
@@ -175,7 +175,7 @@ pub(super) async fn apply(
             for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
                 if over.contains(tenant_name.as_str()) && matches!(p, Planned::Apply { .. }) {
                     let tenant = &engine.tenants[tenant_name];
-                    *p = Planned::Done(guard_result(
+                    *p = Planned::Done(Box::new(guard_result(
                         tenant,
                         format!(
                             "too many targets at once: {} on tenant `{tenant_name}`, above its max_targets {}",
@@ -183,7 +183,7 @@ pub(super) async fn apply(
                             tenant.profile.max_targets()
                         ),
                         Some(format!("if this is really meant, run again with `--i-know-this-is-many {total}`")),
-                    ));
+                    )));
                 }
             }
         }

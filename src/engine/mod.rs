@@ -183,8 +183,9 @@ impl Cancel {
 enum Planned {
     /// Resolved and allowed: apply it (`attempts` counts this one).
     Apply { user: UserRef, state: UserState, attempts: u32 },
-    /// Finished while planning (not found, guard, not applicable).
-    Done(TenantResult),
+    /// Finished while planning (not found, guard, not applicable); boxed, as most plans
+    /// are `Apply` and the enum is as large as its largest variant.
+    Done(Box<TenantResult>),
 }
 
 pub struct Engine<'a> {
@@ -218,32 +219,33 @@ impl Engine<'_> {
         let _lock = self.log.lock_batch(&header.batch_id)?;
         let mut batch = Batch { header, tasks };
 
-        let plans = self.plan(&batch.tasks, request.concurrency).await;
+        let keep_details = batch.header.approval.is_some();
+        let plans = self.plan(&batch.tasks, request.concurrency, keep_details).await;
         let mut plans = guards::apply(self, &batch.tasks, plans, &request).await;
-        if batch.header.approval.is_none() {
-            // Details are for the guards and the approval snapshot; a 100,000-user run
-            // should not carry them through the apply phase.
+        if !keep_details {
             strip_details(&mut plans);
         }
         let work: Vec<(usize, Vec<Planned>)> = plans.into_iter().enumerate().collect();
 
         let mut secrets = Vec::new();
         let mut declined = false;
+        let mut failures = Failures::default();
         if request.dry_run {
-            self.execute(&mut batch, work, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
+            failures = self.execute(&mut batch, work, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
         } else if batch.header.approval.is_some() {
             self.park_for_approval(&mut batch, work, &writer).await?;
         } else {
             let summary = summarize(&batch, &work, Vec::new());
             if self.agreed(request.consent, &summary) {
-                self.execute(&mut batch, work, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
+                failures =
+                    self.execute(&mut batch, work, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
             } else {
                 declined = true;
                 self.cancel_all(&mut batch, work, &writer).await?;
             }
         }
         writer.close()?;
-        let mut out = self.finish(batch, secrets)?;
+        let mut out = self.finish(batch, secrets, failures)?;
         out.declined = declined;
         Ok(out)
     }
@@ -283,7 +285,7 @@ impl Engine<'_> {
                     });
                 }
                 let snapshots: Vec<Vec<TenantResult>> = batch.tasks.iter().map(|t| t.results.clone()).collect();
-                let plans = self.plan(&batch.tasks, concurrency).await;
+                let plans = self.plan(&batch.tasks, concurrency, true).await;
                 let mut changed = Vec::new();
                 for ((task, plan), old) in batch.tasks.iter().zip(&plans).zip(&snapshots) {
                     for (p, tenant) in plan.iter().zip(&task.tenants) {
@@ -334,7 +336,7 @@ impl Engine<'_> {
         let mut secrets = Vec::new();
         if !self.agreed(consent, &summary) {
             writer.close()?;
-            let mut out = self.finish(batch, secrets)?;
+            let mut out = self.finish(batch, secrets, Failures::default())?;
             out.declined = true;
             out.changed_since = changed_since;
             return Ok(out);
@@ -345,9 +347,9 @@ impl Engine<'_> {
             a.decided_by = Some(approver.clone());
             a.decided_at = Some(jiff::Timestamp::now());
         }
-        self.execute(&mut batch, work, Mode::Apply, &writer, concurrency, &mut secrets).await?;
+        let failures = self.execute(&mut batch, work, Mode::Apply, &writer, concurrency, &mut secrets).await?;
         writer.close()?;
-        let mut out = self.finish(batch, secrets)?;
+        let mut out = self.finish(batch, secrets, failures)?;
         out.changed_since = changed_since;
         Ok(out)
     }
@@ -379,7 +381,7 @@ impl Engine<'_> {
                     }
                 });
             } else {
-                plan.push(Planned::Done(old.expect("kept results exist").clone()));
+                plan.push(Planned::Done(Box::new(old.expect("kept results exist").clone())));
             }
         }
         Some(plan)
@@ -431,7 +433,7 @@ impl Engine<'_> {
                 .into_iter()
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
-                    Planned::Done(r) => r,
+                    Planned::Done(r) => *r,
                     Planned::Apply { state, .. } => TenantResult {
                         status: Status::PendingApproval,
                         message: "waits for approval".into(),
@@ -513,12 +515,22 @@ impl Engine<'_> {
     }
 
     /// Resolve every user and read its state on every tenant, concurrently.
-    async fn plan(&self, tasks: &[Task], concurrency: usize) -> Vec<Vec<Planned>> {
+    /// `keep_details`: keep each state's provider details (for an approval snapshot); undo
+    /// tasks always keep them for the changed-since check. Otherwise they are dropped at
+    /// once: a 100,000-user run should not carry them.
+    async fn plan(&self, tasks: &[Task], concurrency: usize, keep_details: bool) -> Vec<Vec<Planned>> {
         self.reporter.phase(Phase::Planning, tasks.len() as u64);
         let futures = tasks.iter().map(|task| async move {
             let mut out = Vec::with_capacity(task.tenants.len());
             for name in &task.tenants {
-                out.push(self.plan_one(task, name).await);
+                let mut planned = self.plan_one(task, name).await;
+                if let Planned::Apply { state, .. } = &mut planned
+                    && !keep_details
+                    && task.reverses.is_none()
+                {
+                    state.details = serde_json::Value::Null;
+                }
+                out.push(planned);
             }
             out
         });
@@ -528,13 +540,13 @@ impl Engine<'_> {
     async fn plan_one(&self, task: &Task, tenant_name: &str) -> Planned {
         let tenant = &self.tenants[tenant_name];
         let result = |status, error: ProviderError| {
-            Planned::Done(TenantResult {
+            Planned::Done(Box::new(TenantResult {
                 request_id: error.request_id.clone(),
                 error: Some(error.info()),
                 message: error.message.clone(),
                 status,
                 ..empty_result(tenant)
-            })
+            }))
         };
         if let Err(e) = tenant.provider.supports(task.action) {
             let e = ProviderError { kind: ErrorKind::NotApplicable, ..e };
@@ -560,50 +572,61 @@ impl Engine<'_> {
         writer: &JournalWriter,
         concurrency: usize,
         secrets: &mut Vec<IssuedSecret>,
-    ) -> Result<()> {
+    ) -> Result<Failures> {
         self.reporter.phase(Phase::Applying, work.len() as u64);
-        let jobs: Vec<(usize, Task, Vec<Planned>)> = work
-            .into_iter()
-            .map(|(i, plan)| (i, std::mem::replace(&mut batch.tasks[i], placeholder()), plan))
-            .collect();
-        let futures = jobs.into_iter().map(|(i, mut task, plan)| async move {
-            if self.cancel.is_canceled() {
-                return Ok((i, task, Vec::new()));
-            }
-            let needs_write = plan.iter().any(|p| matches!(p, Planned::Apply { .. }));
-            if needs_write && mode == Mode::Apply {
-                task.status = Status::InProgress;
-                writer.started(i as u32).await?;
-            }
-            let mut issued = Vec::new();
-            let mut results = Vec::with_capacity(plan.len());
-            for (tenant_name, planned) in task.tenants.iter().zip(plan) {
-                results.push(match planned {
-                    Planned::Done(r) => r,
-                    Planned::Apply { user, state, attempts } => {
-                        let tenant = &self.tenants[tenant_name];
-                        let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
-                        result.attempts = attempts;
-                        if let Some(secret) = secret {
-                            issued.push(IssuedSecret { user: user.name.clone(), tenant: tenant_name.clone(), secret });
+        // Tasks are taken out one at a time as they start, and put back slim (status only)
+        // once recorded: the journal holds the results, so memory stays flat in bulk runs.
+        let tasks = std::cell::RefCell::new(&mut batch.tasks);
+        let futures = work.into_iter().map(|(i, plan)| {
+            let mut task = std::mem::replace(&mut tasks.borrow_mut()[i], placeholder());
+            async move {
+                if self.cancel.is_canceled() {
+                    return Ok((i, task, Vec::new(), Failures::default()));
+                }
+                let needs_write = plan.iter().any(|p| matches!(p, Planned::Apply { .. }));
+                if needs_write && mode == Mode::Apply {
+                    task.status = Status::InProgress;
+                    writer.started(i as u32).await?;
+                }
+                let mut issued = Vec::new();
+                let mut results = Vec::with_capacity(plan.len());
+                for (tenant_name, planned) in task.tenants.iter().zip(plan) {
+                    results.push(match planned {
+                        Planned::Done(r) => *r,
+                        Planned::Apply { user, state, attempts } => {
+                            let tenant = &self.tenants[tenant_name];
+                            let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
+                            result.attempts = attempts;
+                            if let Some(secret) = secret {
+                                issued.push(IssuedSecret {
+                                    user: user.name.clone(),
+                                    tenant: tenant_name.clone(),
+                                    secret,
+                                });
+                            }
+                            result
                         }
-                        result
-                    }
-                });
+                    });
+                }
+                task.results = results;
+                task.aggregate();
+                writer.finished(i as u32, &task).await?;
+                self.reporter.task_done(&task);
+                let failures = Failures::of(&task);
+                task.results = Vec::new();
+                task.reverses = None;
+                Ok::<_, Error>((i, task, issued, failures))
             }
-            task.results = results;
-            task.aggregate();
-            writer.finished(i as u32, &task).await?;
-            self.reporter.task_done(&task);
-            Ok::<_, Error>((i, task, issued))
         });
         let mut stream = futures::stream::iter(futures).buffer_unordered(concurrency.max(1));
         let mut first_err = None;
+        let mut failures = Failures::default();
         while let Some(done) = stream.next().await {
             match done {
-                Ok((i, task, issued)) => {
-                    batch.tasks[i] = task;
+                Ok((i, task, issued, f)) => {
+                    tasks.borrow_mut()[i] = task;
                     secrets.extend(issued);
+                    failures.add(f);
                 }
                 Err(e) => {
                     // The log could not record: stop starting tasks, keep what finished.
@@ -614,7 +637,7 @@ impl Engine<'_> {
         }
         match first_err {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(failures),
         }
     }
 
@@ -630,7 +653,7 @@ impl Engine<'_> {
                 .into_iter()
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
-                    Planned::Done(r) => r,
+                    Planned::Done(r) => *r,
                     Planned::Apply { .. } => TenantResult {
                         status: Status::Canceled,
                         message: "declined at the confirmation".into(),
@@ -648,24 +671,15 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn finish(&self, batch: Batch, secrets: Vec<IssuedSecret>) -> Result<RunOutcome> {
+    /// Recount the batch, seal its header, and say how it went. `executed` counts the
+    /// failures of the tasks this run executed (their results are no longer in memory).
+    fn finish(&self, batch: Batch, secrets: Vec<IssuedSecret>, executed: Failures) -> Result<RunOutcome> {
         let mut header = batch.header;
         let mut counts = BTreeMap::new();
-        let mut failures = 0;
-        let mut auth_failures = 0;
+        let mut failures = executed;
         for t in &batch.tasks {
             *counts.entry(t.status).or_insert(0u64) += 1;
-            for r in &t.results {
-                if r.status == Status::Unsuccessful {
-                    failures += 1;
-                    if r.error
-                        .as_ref()
-                        .is_some_and(|e| matches!(e.kind, ErrorKind::Authentication | ErrorKind::Permission))
-                    {
-                        auth_failures += 1;
-                    }
-                }
-            }
+            failures.add(Failures::of(t));
         }
         header.counts = counts;
         header.aggregate();
@@ -674,7 +688,7 @@ impl Engine<'_> {
             header.finished_at = Some(jiff::Timestamp::now());
         }
         self.log.update_header(&header)?;
-        let auth_only = failures > 0 && failures == auth_failures;
+        let auth_only = failures.total > 0 && failures.total == failures.auth;
         Ok(RunOutcome { header, secrets, auth_only, interrupted, declined: false, changed_since: Vec::new() })
     }
 }
@@ -825,6 +839,31 @@ fn strip_details(plans: &mut [Vec<Planned>]) {
         if let Planned::Apply { state, .. } = p {
             state.details = serde_json::Value::Null;
         }
+    }
+}
+
+/// Unsuccessful results, and how many of them failed on authentication or permission.
+#[derive(Debug, Default, Clone, Copy)]
+struct Failures {
+    total: u64,
+    auth: u64,
+}
+
+impl Failures {
+    fn of(task: &Task) -> Failures {
+        let mut f = Failures::default();
+        for r in task.results.iter().filter(|r| r.status == Status::Unsuccessful) {
+            f.total += 1;
+            if r.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::Authentication | ErrorKind::Permission)) {
+                f.auth += 1;
+            }
+        }
+        f
+    }
+
+    fn add(&mut self, other: Failures) {
+        self.total += other.total;
+        self.auth += other.auth;
     }
 }
 

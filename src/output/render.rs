@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::Printer;
 use crate::cli::args::OutputFormat;
-use crate::model::{Batch, BatchHeader, SCHEMA_VERSION, Status, Task, TenantResult};
+use crate::error::Error;
+use crate::model::{BatchHeader, SCHEMA_VERSION, Status, Task, TenantResult};
+use crate::tasklog::BatchView;
 
 /// Above this many results a TTY table lists only the tasks that did not succeed.
 const TABLE_ROW_LIMIT: usize = 100;
@@ -115,46 +117,57 @@ impl Printer {
         t
     }
 
-    /// A batch with its tasks, in the chosen format. Hints of failed results follow on stderr.
-    pub fn batch(&self, batch: &Batch, show_all: bool) -> io::Result<()> {
-        match self.format {
+    /// A batch read back from the task log, in the chosen format, streaming its tasks.
+    /// Hints of failed results follow on stderr.
+    pub fn batch(&self, view: &BatchView, show_all: bool) -> Result<(), Error> {
+        let mut hints: Vec<String> = Vec::new();
+        let mut tasks = view.tasks()?.map(|t| {
+            t.inspect(|task| {
+                for h in task.results.iter().filter_map(|r| r.error.as_ref().and_then(|e| e.hint.as_deref())) {
+                    if hints.len() < 5 && !hints.iter().any(|x| x == h) {
+                        hints.push(h.to_string());
+                    }
+                }
+            })
+        });
+        let h = &view.header;
+        let rows = view.task_count();
+        let written = match self.format {
             OutputFormat::Json => self.out(|w| {
-                serde_json::to_writer_pretty(&mut *w, batch)?;
+                let doc = StreamedBatch { header: h, tasks: std::cell::RefCell::new(&mut tasks) };
+                serde_json::to_writer_pretty(&mut *w, &doc)?;
                 writeln!(w)
-            })?,
-            OutputFormat::Csv => self.out(|w| batch_csv(w, batch))?,
-            OutputFormat::Table if !self.stdout_tty => self.out(|w| batch_tsv(w, batch))?,
-            OutputFormat::Table => self.batch_table(batch, show_all)?,
-        }
+            }),
+            OutputFormat::Csv => self.out(|w| batch_csv(w, h, &mut tasks)),
+            OutputFormat::Table if !self.stdout_tty => self.out(|w| batch_tsv(w, &mut tasks)),
+            OutputFormat::Table => self.batch_table(h, rows, &mut tasks, show_all),
+        };
+        written.map_err(unwrap_read_error)?;
         if self.format == OutputFormat::Table {
-            let h = &batch.header;
             let dry = if h.dry_run { " (dry run: nothing was changed)" } else { "" };
             if !self.stdout_tty {
                 self.status(format!("batch {}: {}{dry} ({})", h.batch_id, h.status, counts_line(h)));
             }
-            let mut hints: Vec<&str> = Vec::new();
-            for r in batch.tasks.iter().flat_map(|t| &t.results) {
-                if let Some(h) = r.error.as_ref().and_then(|e| e.hint.as_deref())
-                    && !hints.contains(&h)
-                {
-                    hints.push(h);
-                }
-            }
-            for h in hints.iter().take(5) {
-                self.hint(h);
+            for hint in &hints {
+                self.hint(hint);
             }
         }
         Ok(())
     }
 
-    fn batch_table(&self, batch: &Batch, show_all: bool) -> io::Result<()> {
-        let h = &batch.header;
-        let rows: usize = batch.tasks.iter().map(|t| t.results.len().max(1)).sum();
-        let only_problems = !show_all && rows > TABLE_ROW_LIMIT;
+    fn batch_table(
+        &self,
+        h: &BatchHeader,
+        tasks_total: usize,
+        tasks: &mut dyn Iterator<Item = Result<Task, Error>>,
+        show_all: bool,
+    ) -> io::Result<()> {
+        let only_problems = !show_all && tasks_total > TABLE_ROW_LIMIT;
         let mut t = self.table();
         t.set_header(["User", "Action", "Tenant", "Status", "Changed", "Details"]);
         let mut hidden = 0;
-        for task in &batch.tasks {
+        for task in tasks {
+            let task = task.map_err(read_error)?;
             if only_problems && task.status == Status::Successful {
                 hidden += 1;
                 continue;
@@ -342,9 +355,66 @@ fn tsv_field(s: &str) -> String {
     s.replace(['\t', '\n', '\r'], " ")
 }
 
-fn batch_tsv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
-    for task in &batch.tasks {
-        for r in result_rows(task) {
+/// A task-log read failure travels through `io::Error` while writing, and back.
+#[derive(Debug)]
+struct ReadFailed(Error);
+
+impl std::fmt::Display for ReadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ReadFailed {}
+
+fn read_error(e: Error) -> io::Error {
+    io::Error::other(ReadFailed(e))
+}
+
+fn unwrap_read_error(e: io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<ReadFailed>()) {
+        let inner = e.into_inner().expect("checked").downcast::<ReadFailed>().expect("checked");
+        return inner.0;
+    }
+    crate::cli::out_err(e)
+}
+
+/// The batch document with its tasks streamed from the log: the header's fields, then
+/// `tasks` (the same JSON as `Batch`, without holding every task).
+struct StreamedBatch<'a, 'b> {
+    header: &'a BatchHeader,
+    tasks: std::cell::RefCell<&'b mut dyn Iterator<Item = Result<Task, Error>>>,
+}
+
+impl Serialize for StreamedBatch<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+        let header = serde_json::to_value(self.header).map_err(S::Error::custom)?;
+        let fields = header.as_object().ok_or_else(|| S::Error::custom("header is not an object"))?;
+        let mut map = s.serialize_map(Some(fields.len() + 1))?;
+        for (k, v) in fields {
+            map.serialize_entry(k, v)?;
+        }
+        struct Tasks<'c, 'b>(&'c std::cell::RefCell<&'b mut dyn Iterator<Item = Result<Task, Error>>>);
+        impl Serialize for Tasks<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                let mut tasks = self.0.borrow_mut();
+                while let Some(task) = tasks.next() {
+                    seq.serialize_element(&task.map_err(S::Error::custom)?)?;
+                }
+                seq.end()
+            }
+        }
+        map.serialize_entry("tasks", &Tasks(&self.tasks))?;
+        map.end()
+    }
+}
+
+fn batch_tsv(w: &mut dyn Write, tasks: &mut dyn Iterator<Item = Result<Task, Error>>) -> io::Result<()> {
+    for task in tasks {
+        let task = task.map_err(read_error)?;
+        for r in result_rows(&task) {
             writeln!(w, "{}\t{}\t{}\t{}\t{}\t{}", task.user, task.action, r.0, r.1, r.2, tsv_field(&r.3))?;
         }
     }
@@ -375,7 +445,11 @@ fn result_rows(task: &Task) -> Vec<(String, Status, &'static str, String)> {
         .collect()
 }
 
-fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
+fn batch_csv(
+    w: &mut dyn Write,
+    header: &BatchHeader,
+    tasks: &mut dyn Iterator<Item = Result<Task, Error>>,
+) -> io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record([
         "batch_id",
@@ -391,10 +465,11 @@ fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
         "hint",
         "request_id",
     ])?;
-    for task in &batch.tasks {
+    for task in tasks {
+        let task = task.map_err(read_error)?;
         for r in &task.results {
             c.write_record([
-                batch.header.batch_id.as_str(),
+                header.batch_id.as_str(),
                 &task.task_id,
                 &task.user,
                 task.action.as_str(),
@@ -410,7 +485,7 @@ fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
         }
         if task.results.is_empty() {
             c.write_record([
-                batch.header.batch_id.as_str(),
+                header.batch_id.as_str(),
                 &task.task_id,
                 &task.user,
                 task.action.as_str(),

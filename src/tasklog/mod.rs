@@ -51,6 +51,49 @@ pub(crate) struct JournalLine {
     pub status: Option<Status>,
 }
 
+/// One batch, indexed for streaming its tasks.
+#[derive(Debug)]
+pub struct BatchView {
+    pub header: BatchHeader,
+    path: PathBuf,
+    /// Byte offset of each task's last full record (`u64::MAX`: none readable).
+    offsets: Vec<u64>,
+    /// Each task's current status (a later `in_progress` line overrides the record's).
+    statuses: Vec<Option<Status>>,
+    pub warnings: Vec<String>,
+}
+
+impl BatchView {
+    pub fn task_count(&self) -> usize {
+        self.offsets.iter().filter(|o| **o != u64::MAX).count()
+    }
+
+    /// The tasks in order, read one at a time.
+    pub fn tasks(&self) -> Result<impl Iterator<Item = Result<Task>> + '_> {
+        use std::io::{Seek, SeekFrom};
+        let err = |m: String| Error::TaskLog { path: self.path.clone(), message: m };
+        let file = File::open(&self.path).map_err(|e| err(e.to_string()))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::with_capacity(1024);
+        let mut at = 0u64;
+        Ok(self.offsets.iter().zip(&self.statuses).filter(|(o, _)| **o != u64::MAX).map(move |(offset, status)| {
+            if *offset != at {
+                reader.seek(SeekFrom::Start(*offset)).map_err(|e| err(e.to_string()))?;
+            }
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| err(e.to_string()))?;
+            at = offset + n as u64;
+            let rec: JournalLine = serde_json::from_slice(line.strip_suffix(b"\n").unwrap_or(&line))
+                .map_err(|e| err(format!("task record changed while reading: {e}")))?;
+            let mut task = rec.task.ok_or_else(|| err("task record without a task".into()))?;
+            if let Some(s) = status {
+                task.status = *s;
+            }
+            Ok(task)
+        }))
+    }
+}
+
 /// Filters of `history`.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
@@ -272,47 +315,80 @@ impl TaskLog {
     /// Read one batch with its tasks; counts and status are recomputed from the journal, so
     /// a batch interrupted by a crash shows what really happened.
     pub fn read(&self, id: &str) -> Result<ReadBatch> {
+        let view = self.open_view(id)?;
+        let warnings = view.warnings.clone();
+        let header = view.header.clone();
+        let tasks = view.tasks()?.collect::<Result<Vec<Task>>>()?;
+        Ok(ReadBatch { batch: Batch { header, tasks }, warnings })
+    }
+
+    /// Index one batch's journal without keeping its tasks in memory: the header with
+    /// counts recomputed, and where each task's last record is. `BatchView::tasks` then
+    /// streams them in order, so printing a 100,000-task batch holds one task at a time.
+    pub fn open_view(&self, id: &str) -> Result<BatchView> {
         let mut header = self.read_header(id)?;
         let path = self.batch_dir(id).join("tasks.jsonl");
         let file = File::open(&path).map_err(|e| self.err(&path, e.to_string()))?;
-        let mut tasks: Vec<Option<Task>> = Vec::new();
+        // Only the fields needed to index; serde skips the rest of each line.
+        #[derive(Deserialize)]
+        struct PeekTask {
+            status: Status,
+        }
+        #[derive(Deserialize)]
+        struct Peek {
+            i: u32,
+            task: Option<PeekTask>,
+            status: Option<Status>,
+        }
+        let mut offsets: Vec<u64> = Vec::new();
+        let mut statuses: Vec<Option<Status>> = Vec::new();
         let mut warnings = Vec::new();
-        for (n, line) in BufReader::with_capacity(1 << 16, file).split(b'\n').enumerate() {
-            let line = line.map_err(|e| self.err(&path, e.to_string()))?;
-            if line.is_empty() {
+        let mut pos = 0u64;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::with_capacity(1024);
+        let mut n = 0u64;
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.err(&path, e.to_string()))?;
+            if read == 0 {
+                break;
+            }
+            n += 1;
+            let start = pos;
+            pos += read as u64;
+            let body = line.strip_suffix(b"\n").unwrap_or(&line);
+            if body.is_empty() {
                 continue;
             }
-            let rec: JournalLine = match serde_json::from_slice(&line) {
+            let rec: Peek = match serde_json::from_slice(body) {
                 Ok(r) => r,
                 Err(e) => {
-                    warnings.push(format!("{}:{}: corrupt task record skipped ({e})", path.display(), n + 1));
+                    warnings.push(format!("{}:{n}: corrupt task record skipped ({e})", path.display()));
                     continue;
                 }
             };
             let i = rec.i as usize;
-            if tasks.len() <= i {
-                tasks.resize(i + 1, None);
+            if statuses.len() <= i {
+                statuses.resize(i + 1, None);
+                offsets.resize(i + 1, u64::MAX);
             }
             match (rec.task, rec.status) {
-                (Some(t), _) => tasks[i] = Some(t),
-                (None, Some(s)) => {
-                    if let Some(t) = tasks[i].as_mut() {
-                        t.status = s;
-                    }
+                (Some(t), _) => {
+                    offsets[i] = start;
+                    statuses[i] = Some(t.status);
                 }
-                (None, None) => {}
+                (None, Some(s)) if statuses[i].is_some() => statuses[i] = Some(s),
+                _ => {}
             }
         }
-        let tasks: Vec<Task> = tasks.into_iter().flatten().collect();
         let mut counts = BTreeMap::new();
-        for t in &tasks {
-            *counts.entry(t.status).or_insert(0) += 1;
+        for s in statuses.iter().flatten() {
+            *counts.entry(*s).or_insert(0) += 1;
         }
         header.counts = counts;
         header.aggregate();
-        Ok(ReadBatch { batch: Batch { header, tasks }, warnings })
+        Ok(BatchView { header, path, offsets, statuses, warnings })
     }
-
     /// Batches newest first, filtered. Reads the index (and `users.tsv` for `--user`);
     /// corrupt index lines are reported in the warnings and skipped.
     pub fn history(&self, filter: &HistoryFilter) -> Result<(Vec<BatchHeader>, Vec<String>)> {

@@ -400,7 +400,7 @@ impl Serialize for StreamedBatch<'_, '_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(None)?;
                 let mut tasks = self.0.borrow_mut();
-                while let Some(task) = tasks.next() {
+                for task in &mut **tasks {
                     seq.serialize_element(&task.map_err(S::Error::custom)?)?;
                 }
                 seq.end()

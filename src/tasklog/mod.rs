@@ -148,18 +148,28 @@ impl TaskLog {
     /// Create a batch: header, every task `queued`, index and user lines; all durable before
     /// this returns. Returns the journal writer for the run.
     pub fn create(&self, header: &BatchHeader, tasks: &[Task]) -> Result<JournalWriter> {
+        // Built under a temporary name and renamed into place, so a batch is never seen
+        // half-created (a header without its journal).
         let dir = self.batch_dir(&header.batch_id);
-        fsutil::create_private_dir(&dir).map_err(|e| self.err(&dir, e.to_string()))?;
-        let journal_path = dir.join("tasks.jsonl");
+        let tmp = self.root.join("batches").join(format!(".new-{}", header.batch_id));
+        fsutil::create_private_dir(&tmp).map_err(|e| self.err(&tmp, e.to_string()))?;
         let mut buf = Vec::with_capacity(tasks.len() * 200);
         for (i, task) in tasks.iter().enumerate() {
             serde_json::to_writer(&mut buf, &JournalLine { i: i as u32, task: Some(task.clone()), status: None })
                 .expect("task serializes");
             buf.push(b'\n');
         }
-        let mut f = fsutil::open_append(&journal_path).map_err(|e| self.err(&journal_path, e.to_string()))?;
-        f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| self.err(&journal_path, e.to_string()))?;
-        self.write_header(header)?;
+        let tmp_journal = tmp.join("tasks.jsonl");
+        let mut f = fsutil::open_append(&tmp_journal).map_err(|e| self.err(&tmp_journal, e.to_string()))?;
+        f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| self.err(&tmp_journal, e.to_string()))?;
+        drop(buf);
+        let header_path = tmp.join("batch.json");
+        let bytes = serde_json::to_vec_pretty(header).expect("header serializes");
+        fsutil::write_atomic(&header_path, &bytes, 0o600).map_err(|e| self.err(&header_path, e.to_string()))?;
+        std::fs::rename(&tmp, &dir)
+            .and_then(|_| fsutil::sync_dir(&self.root.join("batches")))
+            .map_err(|e| self.err(&dir, e.to_string()))?;
+        let journal_path = dir.join("tasks.jsonl");
 
         let _lock = self.lock()?;
         let mut users = Vec::new();

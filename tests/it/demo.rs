@@ -316,7 +316,7 @@ fn status_watch_waits_for_a_running_batch_to_finish() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let id = loop {
         assert!(std::time::Instant::now() < deadline);
-        if let Some(e) = std::fs::read_dir(&batches).ok().and_then(|mut rd| rd.next()).and_then(|e| e.ok()) {
+        if let Some(e) = first_batch_dir(&batches) {
             break e.file_name().to_string_lossy().into_owned();
         }
         std::thread::yield_now();

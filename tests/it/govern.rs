@@ -211,7 +211,7 @@ fn retry_after_sigkill_finishes_every_user_and_applies_nothing_twice() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let id = loop {
         assert!(Instant::now() < deadline, "the run never got going");
-        let dir = std::fs::read_dir(&batches).ok().and_then(|mut rd| rd.next()).and_then(|e| e.ok()).map(|e| e.path());
+        let dir = first_batch_dir(&batches).map(|e| e.path());
         if let Some(dir) = dir {
             let text = std::fs::read_to_string(dir.join("tasks.jsonl")).unwrap_or_default();
             if text.lines().filter(|l| l.contains("\"results\":[{")).count() >= 40 {

@@ -282,3 +282,8 @@ impl TaskDoc {
         &self.results[0]
     }
 }
+
+/// The first batch folder of a state dir (batches being created have a `.new-` name).
+pub fn first_batch_dir(batches: &Path) -> Option<std::fs::DirEntry> {
+    std::fs::read_dir(batches).ok()?.flatten().find(|e| !e.file_name().to_string_lossy().starts_with('.'))
+}

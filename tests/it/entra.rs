@@ -426,13 +426,13 @@ async fn enforce_mfa_creates_one_policy_for_many_users_and_adds_them_to_the_grou
     // Enforcing again is no change, and its undo leaves the user where it found them.
     let o = act(&p, "user00001@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
     assert!(!o.changed);
-    assert_eq!(o.before["wasMember"], json!(true));
+    assert_eq!(o.before["was_member"], json!(true));
     let keep = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&o.before))
         .await
         .unwrap();
     assert!(!keep.changed && emu.is_member(&g, &users[0]));
     // The undo of a real enforce takes the user out.
-    assert!(outs.iter().all(|o| o.before["wasMember"] == json!(false) && o.before["group"] == json!(g)));
+    assert!(outs.iter().all(|o| o.before["was_member"] == json!(false) && o.before["group"]["id"] == json!(g)));
     let back = act_with(&p, "user00001@contoso.com", Action::UnenforceMfa, &none(), Mode::Apply, Some(&outs[0].before))
         .await
         .unwrap();
@@ -454,8 +454,9 @@ async fn phishing_resistant_mfa_has_its_own_policy_and_group() {
     assert_eq!(pol["grantControls"]["authenticationStrength"]["id"], "00000000-0000-0000-0000-000000000004");
     assert!(pol["grantControls"].get("builtInControls").is_none());
     assert_eq!(pol["conditions"]["users"]["includeGroups"], json!([strong]));
-    assert_eq!(out.before["wasMember"], json!(false));
-    assert_eq!(out.before["phishingResistant"], json!(true));
+    assert_eq!(out.before["was_member"], json!(false));
+    assert_eq!(out.before["phishing_resistant"], json!(true));
+    assert_eq!(out.before["group"], json!({"id": strong, "name": "mfa-strong"}));
 
     // The undo takes the user out of that group, from the record alone.
     let back =
@@ -511,11 +512,15 @@ async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back()
     let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
     assert!(out.changed);
     assert!(emu.assignments(&id).is_empty() && emu.eligibilities(&id).is_empty());
-    let active = out.before["active"].as_array().unwrap();
+    let roles = out.before["roles"].as_array().unwrap();
+    assert_eq!(roles.len(), 3);
+    let active: Vec<&Value> = roles.iter().filter(|r| r.get("eligible").is_none()).collect();
     assert_eq!(active.len(), 2);
-    assert!(active.iter().all(|a| a["directoryScopeId"] == "/" && a["roleDefinitionId"].is_string()));
-    assert!(active.iter().any(|a| a["roleName"] == "Exchange Administrator"));
-    assert_eq!(out.before["eligible"][0]["roleDefinitionId"], graph::SECURITY_ADMIN);
+    assert!(active.iter().all(|a| a["scope"] == "/" && a["role_id"].is_string() && a["assignment_id"].is_string()));
+    assert!(active.iter().any(|a| a["role_name"] == "Exchange Administrator"));
+    let eligible: Vec<&Value> = roles.iter().filter(|r| r["eligible"] == json!(true)).collect();
+    assert_eq!(eligible.len(), 1);
+    assert_eq!(eligible[0]["role_id"], graph::SECURITY_ADMIN);
     assert!(out.message.contains("Security Administrator (eligible)"), "{}", out.message);
 
     let back =
@@ -527,6 +532,13 @@ async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back()
     want.sort();
     assert_eq!(roles, want);
     assert_eq!(emu.eligibilities(&id), vec![graph::SECURITY_ADMIN.to_string()]);
+    // What the restore re-created is recorded (by role id), so undoing it is exact.
+    let mut recreated: Vec<&str> =
+        back.before["roles"].as_array().unwrap().iter().map(|r| r["role_id"].as_str().unwrap()).collect();
+    recreated.sort();
+    let mut all = vec![graph::EXCHANGE_ADMIN, graph::HELPDESK_ADMIN, graph::SECURITY_ADMIN];
+    all.sort();
+    assert_eq!(recreated, all);
     // Restoring twice changes nothing.
     let again =
         act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
@@ -645,6 +657,11 @@ async fn remove_groups_pages_skips_what_graph_cannot_change_keeps_managed_groups
     for g in &removable {
         assert!(emu.is_member(g, &id));
     }
+    assert_eq!(back.before["groups"].as_array().unwrap().len(), 4, "what was re-added, for an undo of the undo");
+    let again = act_with(&p, "alice@contoso.com", Action::RestoreGroups, &none(), Mode::Apply, Some(&out.before))
+        .await
+        .unwrap();
+    assert!(!again.changed && again.before["groups"] == json!([]));
     emu.assert_clean();
 }
 
@@ -686,7 +703,7 @@ async fn restrict_and_unrestrict_are_idempotent() {
     let id = emu.add_user("alice@contoso.com");
     let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
     assert!(out.changed && emu.is_member(&g, &id));
-    assert_eq!(out.before["wasMember"], json!(false));
+    assert_eq!(out.before["was_member"], json!(false));
     let again = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
     assert!(!again.changed, "already a member (Graph 400 'already exist') is no change");
     let un = act(&p, "alice@contoso.com", Action::Unrestrict, &none()).await.unwrap();

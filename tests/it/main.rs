@@ -1,3 +1,17 @@
-//! The integration test binary: one module per area.
+//! The one integration test binary: a module per area, sharing `support`.
 
+// Tests report skipped integration components on stderr.
+#![allow(clippy::print_stderr)]
+
+mod support;
+
+mod cli;
+mod crash;
+mod csv;
+mod demo;
 mod entra;
+mod generated;
+mod govern;
+mod keyring;
+mod sandbox;
+mod tty;

@@ -9,7 +9,6 @@
 pub mod auth;
 pub mod client;
 pub mod encode;
-pub mod password;
 pub mod permissions;
 pub mod throttle;
 
@@ -62,6 +61,9 @@ pub struct Entra {
     client: Client,
     /// Users read by `resolve`, taken by the `state` call that follows.
     users: Mutex<HashMap<String, Value>>,
+    /// What `apply` wants to know about a user whose state was read: kept small, as a
+    /// bulk run holds one per user.
+    facts: Mutex<HashMap<String, Facts>>,
     ga: tokio::sync::Mutex<Option<(Instant, Arc<Vec<Value>>)>>,
     groups: tokio::sync::Mutex<HashMap<String, Group>>,
     roles: tokio::sync::Mutex<HashMap<String, RoleDef>>,
@@ -78,6 +80,13 @@ impl std::fmt::Debug for Entra {
             .field("endpoints", &self.endpoints)
             .finish_non_exhaustive()
     }
+}
+
+/// A user's facts that `apply` reports on (read once by `state`).
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    guest: bool,
+    sessions_from: Option<String>,
 }
 
 /// A group as far as membership changes care.
@@ -127,7 +136,7 @@ impl Group {
     }
 
     fn as_json(&self) -> Value {
-        json!({"id": self.id, "displayName": self.name})
+        json!({"id": self.id, "name": self.name})
     }
 }
 
@@ -146,43 +155,54 @@ struct Policy {
     created: bool,
 }
 
-/// An active role assignment as recorded for `restore-roles`.
+/// A role assignment (active, or PIM eligible) as `remove-roles` records it in its
+/// before-state: everything `restore-roles` needs to re-create it exactly. The field names
+/// are the ones every provider's before-state uses (`role_id`, `role_name`, `scope`), so
+/// that undoing a restore can name the roles it re-created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ActiveRole {
-    #[serde(default)]
-    id: String,
-    role_definition_id: String,
-    #[serde(default)]
+struct RoleRecord {
+    /// The active assignment's id; none for an eligibility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    assignment_id: Option<String>,
+    /// The role definition (template) id.
+    role_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     role_name: Option<String>,
-    #[serde(default)]
-    directory_scope_id: Option<String>,
-    #[serde(default)]
-    app_scope_id: Option<String>,
+    /// `directoryScopeId` (`/` = the whole tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    /// `appScopeId`, for application-scoped assignments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    app_scope: Option<String>,
+    /// A PIM eligible assignment rather than an active one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    eligible: bool,
+    /// When a PIM eligibility ends, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end: Option<String>,
 }
 
-/// A PIM eligible assignment as recorded for `restore-roles`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EligibleRole {
-    role_definition_id: String,
-    #[serde(default)]
-    role_name: Option<String>,
-    #[serde(default)]
-    directory_scope_id: Option<String>,
-    #[serde(default)]
-    app_scope_id: Option<String>,
-    #[serde(default)]
-    end_date_time: Option<String>,
+impl RoleRecord {
+    fn label(&self) -> String {
+        let name = self.role_name.clone().unwrap_or_else(|| self.role_id.clone());
+        if self.eligible { format!("{name} (eligible)") } else { name }
+    }
+
+    fn scope(&self) -> &str {
+        self.scope.as_deref().unwrap_or("/")
+    }
+
+    /// Same role, same scope, same kind.
+    fn same(&self, other: &RoleRecord) -> bool {
+        self.role_id == other.role_id
+            && self.scope() == other.scope()
+            && self.app_scope == other.app_scope
+            && self.eligible == other.eligible
+    }
 }
 
-/// The before-state of `remove-roles`: everything `restore-roles` needs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct RolesBefore {
-    #[serde(default)]
-    active: Vec<ActiveRole>,
-    #[serde(default)]
-    eligible: Vec<EligibleRole>,
+fn labels(roles: &[RoleRecord]) -> String {
+    roles.iter().map(RoleRecord::label).collect::<Vec<_>>().join(", ")
 }
 
 /// Which configured group an action uses.
@@ -257,6 +277,7 @@ impl Entra {
             endpoints,
             client,
             users: Mutex::new(HashMap::new()),
+            facts: Mutex::new(HashMap::new()),
             ga: tokio::sync::Mutex::new(None),
             groups: tokio::sync::Mutex::new(HashMap::new()),
             roles: tokio::sync::Mutex::new(HashMap::new()),
@@ -273,6 +294,10 @@ impl Entra {
     /// The write rate the adaptive limiter settled on, if it had to limit.
     pub fn learned_write_rate(&self) -> Option<f64> {
         self.client.throttle().snapshot().rate
+    }
+
+    fn facts(&self, user: &UserRef) -> Facts {
+        self.facts.lock().expect("facts lock").get(&user.id).cloned().unwrap_or_default()
     }
 
     // ---- errors -------------------------------------------------------------------
@@ -565,71 +590,61 @@ impl Entra {
         self.role(id).await.ok().map(|r| r.name)
     }
 
-    async fn active_roles(&self, user: &UserRef, action: Action) -> Result<Vec<ActiveRole>, ProviderError> {
+    async fn active_roles(&self, user: &UserRef, action: Action) -> Result<Vec<RoleRecord>, ProviderError> {
         let path = format!(
             "/roleManagement/directory/roleAssignments{}",
             query(&[("$filter", &eq_filter("principalId", &user.id))])
         );
-        let list = match self.client.get_all(&path, client::Lane::Read).await? {
-            Ok(v) => v,
-            Err(r) => {
-                return Err(self
-                    .fail(
-                        &r,
-                        &format!("list the role assignments of `{}`", shown(&user.name)),
-                        Some(action),
-                        permissions::READ_ROLES,
-                    )
-                    .await);
-            }
-        };
-        let mut out = Vec::new();
-        for a in list {
-            let def = a["roleDefinitionId"].as_str().unwrap_or_default().to_string();
-            out.push(ActiveRole {
-                id: a["id"].as_str().unwrap_or_default().to_string(),
-                role_name: self.role_name(&def).await,
-                role_definition_id: def,
-                directory_scope_id: a["directoryScopeId"].as_str().map(str::to_string),
-                app_scope_id: a["appScopeId"].as_str().map(str::to_string),
-            });
+        match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(list) => Ok(self.records(list, false).await),
+            Err(r) => Err(self
+                .fail(
+                    &r,
+                    &format!("list the role assignments of `{}`", shown(&user.name)),
+                    Some(action),
+                    permissions::READ_ROLES,
+                )
+                .await),
         }
-        Ok(out)
     }
 
     /// PIM eligible assignments; `None` when the app may not read them (then PIM is
-    /// skipped and the outcome says so).
-    async fn eligible_roles(&self, user: &UserRef, action: Action) -> Result<Option<Vec<EligibleRole>>, ProviderError> {
+    /// skipped and the outcome says so): a 403 there means a missing
+    /// `RoleEligibilitySchedule.Read.Directory` or a tenant without Entra ID P2.
+    async fn eligible_roles(&self, user: &UserRef, action: Action) -> Result<Option<Vec<RoleRecord>>, ProviderError> {
         let path = format!(
             "/roleManagement/directory/roleEligibilityScheduleInstances{}",
             query(&[("$filter", &eq_filter("principalId", &user.id))])
         );
-        let list = match self.client.get_all(&path, client::Lane::Read).await? {
-            Ok(v) => v,
-            Err(r) if r.status == 403 => return Ok(None),
-            Err(r) => {
-                return Err(self
-                    .fail(
-                        &r,
-                        &format!("list the PIM eligibilities of `{}`", shown(&user.name)),
-                        Some(action),
-                        permissions::READ_PIM,
-                    )
-                    .await);
-            }
-        };
+        match self.client.get_all(&path, client::Lane::Read).await? {
+            Ok(list) => Ok(Some(self.records(list, true).await)),
+            Err(r) if r.status == 403 => Ok(None),
+            Err(r) => Err(self
+                .fail(
+                    &r,
+                    &format!("list the PIM eligibilities of `{}`", shown(&user.name)),
+                    Some(action),
+                    permissions::READ_PIM,
+                )
+                .await),
+        }
+    }
+
+    async fn records(&self, list: Vec<Value>, eligible: bool) -> Vec<RoleRecord> {
         let mut out = Vec::new();
         for a in list {
             let def = a["roleDefinitionId"].as_str().unwrap_or_default().to_string();
-            out.push(EligibleRole {
+            out.push(RoleRecord {
+                assignment_id: if eligible { None } else { a["id"].as_str().map(str::to_string) },
                 role_name: self.role_name(&def).await,
-                role_definition_id: def,
-                directory_scope_id: a["directoryScopeId"].as_str().map(str::to_string),
-                app_scope_id: a["appScopeId"].as_str().map(str::to_string),
-                end_date_time: a["endDateTime"].as_str().map(str::to_string),
+                role_id: def,
+                scope: a["directoryScopeId"].as_str().map(str::to_string),
+                app_scope: a["appScopeId"].as_str().map(str::to_string),
+                eligible,
+                end: if eligible { a["endDateTime"].as_str().map(str::to_string) } else { None },
             });
         }
-        Ok(Some(out))
+        out
     }
 
     // ---- conditional access -------------------------------------------------------
@@ -888,8 +903,8 @@ impl Entra {
         }
         let revoke = !ctx.params.keep_sessions;
         let with_mfa = ctx.params.with_mfa;
-        let details = self.users.lock().expect("users lock").get(&user.id).cloned();
-        let before = json!({"signInSessionsValidFromDateTime": details.as_ref().map(|d| d["signInSessionsValidFromDateTime"].clone())});
+        let facts = self.facts(user);
+        let before = json!({"signInSessionsValidFromDateTime": facts.sessions_from});
         let after = json!({"forceChangePasswordNextSignIn": true, "forceChangePasswordNextSignInWithMfa": with_mfa, "sessionsRevoked": revoke});
         let what = format!(
             "temporary password set; change required at next sign-in{}{}",
@@ -905,7 +920,7 @@ impl Entra {
                 ..Outcome::default()
             });
         }
-        let password = password::generate();
+        let password = crate::password::generate();
         // A new password always goes with the flag: a PATCH with only
         // `forceChangePasswordNextSignIn` returns 204 and does nothing
         // (microsoft-graph-docs #4267).
@@ -948,7 +963,7 @@ impl Entra {
             }
         }
         let mut warnings = Vec::new();
-        if details.as_ref().is_some_and(|d| d["userType"] == "Guest") {
+        if facts.guest {
             warnings.push(
                 "B2B guest: the password only matters if the account signs in here, not at its home tenant".into(),
             );
@@ -970,10 +985,10 @@ impl Entra {
     }
 
     async fn revoke_sessions(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
-        let details = self.users.lock().expect("users lock").get(&user.id).cloned();
-        let before = json!({"signInSessionsValidFromDateTime": details.as_ref().map(|d| d["signInSessionsValidFromDateTime"].clone())});
+        let facts = self.facts(user);
+        let before = json!({"signInSessionsValidFromDateTime": facts.sessions_from});
         let mut warnings = Vec::new();
-        if details.as_ref().is_some_and(|d| d["userType"] == "Guest") {
+        if facts.guest {
             // "does not revoke external (B2B) users' sessions" (user-revokesigninsessions).
             warnings.push("B2B guest: sessions at the guest's home tenant are not revoked".into());
         }
@@ -1006,7 +1021,7 @@ impl Entra {
         g: &Group,
         ctx: &ApplyContext<'_>,
     ) -> Result<Outcome, ProviderError> {
-        let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
+        let before_with = |was: bool| json!({"group": g.as_json(), "was_member": was});
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(g, user, action).await?;
             return Ok(Outcome {
@@ -1017,7 +1032,7 @@ impl Entra {
                     format!("would be added to group `{}`", g.name)
                 },
                 before: before_with(member),
-                after: json!({"group": g.id, "member": true}),
+                after: json!({"group": g.as_json(), "member": true}),
                 ..Outcome::default()
             });
         }
@@ -1029,7 +1044,7 @@ impl Entra {
                 Membership::Unchanged => format!("already in group `{}`", g.name),
             },
             before: before_with(m == Membership::Unchanged),
-            after: json!({"group": g.id, "member": true}),
+            after: json!({"group": g.as_json(), "member": true}),
             request_id,
             ..Outcome::default()
         })
@@ -1044,13 +1059,13 @@ impl Entra {
         g: &Group,
         ctx: &ApplyContext<'_>,
     ) -> Result<Outcome, ProviderError> {
-        if ctx.restore.is_some_and(|r| r["wasMember"].as_bool() == Some(true)) {
+        if ctx.restore.is_some_and(|r| r["was_member"].as_bool() == Some(true)) {
             return Ok(Outcome {
                 message: format!("left in group `{}`: the user was in it before", g.name),
                 ..Outcome::default()
             });
         }
-        let before_with = |was: bool| json!({"group": g.id, "groupName": g.name, "wasMember": was});
+        let before_with = |was: bool| json!({"group": g.as_json(), "was_member": was});
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(g, user, action).await?;
             return Ok(Outcome {
@@ -1061,7 +1076,7 @@ impl Entra {
                     format!("not in group `{}`", g.name)
                 },
                 before: before_with(member),
-                after: json!({"group": g.id, "member": false}),
+                after: json!({"group": g.as_json(), "member": false}),
                 ..Outcome::default()
             });
         }
@@ -1073,7 +1088,7 @@ impl Entra {
                 Membership::Unchanged => format!("not in group `{}`", g.name),
             },
             before: before_with(m == Membership::Changed),
-            after: json!({"group": g.id, "member": false}),
+            after: json!({"group": g.as_json(), "member": false}),
             request_id,
             ..Outcome::default()
         })
@@ -1099,7 +1114,7 @@ impl Entra {
                 g.name
             ));
         }
-        out.before["phishingResistant"] = json!(strong);
+        out.before["phishing_resistant"] = json!(strong);
         out.after["policy"] = serde_json::to_value(&policy).unwrap_or(Value::Null);
         out.warnings.extend(warnings);
         Ok(out)
@@ -1107,8 +1122,8 @@ impl Entra {
 
     async fn unenforce_mfa(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
         let strong =
-            ctx.restore.and_then(|r| r["phishingResistant"].as_bool()).unwrap_or(ctx.params.phishing_resistant);
-        let g = match ctx.restore.and_then(|r| r["group"].as_str()) {
+            ctx.restore.and_then(|r| r["phishing_resistant"].as_bool()).unwrap_or(ctx.params.phishing_resistant);
+        let g = match ctx.restore.and_then(|r| recorded_group_id(&r["group"])) {
             Some(id) => self.group(id, "the group enforce-mfa added the user to").await?,
             None => self.configured_group(if strong { Configured::PhishingResistant } else { Configured::Mfa }).await?,
         };
@@ -1122,130 +1137,90 @@ impl Entra {
         for r in &ctx.params.roles {
             wanted.push(self.role(r).await?);
         }
-        let keep = |def: &str| wanted.is_empty() || wanted.iter().any(|w| w.id == def);
-        let active: Vec<ActiveRole> =
-            self.active_roles(user, action).await?.into_iter().filter(|a| keep(&a.role_definition_id)).collect();
+        let keep = |r: &RoleRecord| wanted.is_empty() || wanted.iter().any(|w| w.id == r.role_id);
+        let mut held = self.active_roles(user, action).await?;
         let mut warnings = Vec::new();
-        let eligible: Vec<EligibleRole> = match self.eligible_roles(user, action).await? {
-            Some(list) => list.into_iter().filter(|e| keep(&e.role_definition_id)).collect(),
-            None => {
-                warnings.push(format!(
-                    "PIM eligible assignments were not checked: the app lacks `{}` (grant it to remove them too)",
-                    permissions::READ_PIM.permission
-                ));
-                Vec::new()
-            }
-        };
-        let names = |a: &[ActiveRole], e: &[EligibleRole]| -> String {
-            a.iter()
-                .map(|r| r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))
-                .chain(e.iter().map(|r| {
-                    format!("{} (eligible)", r.role_name.clone().unwrap_or_else(|| r.role_definition_id.clone()))
-                }))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if active.is_empty() && eligible.is_empty() {
-            let msg = if wanted.is_empty() {
-                "holds no directory roles".to_string()
-            } else {
-                "holds none of the named roles".to_string()
-            };
-            return Ok(Outcome { message: msg, warnings, before: json!(RolesBefore::default()), ..Outcome::default() });
+        match self.eligible_roles(user, action).await? {
+            Some(list) => held.extend(list),
+            None => warnings.push(format!(
+                "PIM eligible assignments were not checked: the app lacks `{}` (or the tenant has no Entra ID P2)",
+                permissions::READ_PIM.permission
+            )),
+        }
+        let (targets, others): (Vec<RoleRecord>, Vec<RoleRecord>) = held.into_iter().partition(|r| keep(r));
+        if targets.is_empty() {
+            let msg = if wanted.is_empty() { "holds no directory roles" } else { "holds none of the named roles" };
+            return Ok(Outcome {
+                message: msg.into(),
+                warnings,
+                before: json!({"roles": []}),
+                after: json!({"roles": labels(&others)}),
+                ..Outcome::default()
+            });
         }
         if ctx.mode == Mode::DryRun {
             return Ok(Outcome {
                 changed: true,
-                message: format!("would remove {}", names(&active, &eligible)),
-                before: json!(RolesBefore { active, eligible }),
+                message: format!("would remove {}", labels(&targets)),
+                before: json!({"roles": targets}),
+                after: json!({"roles": labels(&others)}),
                 warnings,
                 ..Outcome::default()
             });
         }
-        let deletes = active.iter().map(|a| async move {
-            let r = self
-                .client
-                .send(GraphRequest::delete(format!(
-                    "/roleManagement/directory/roleAssignments/{}",
-                    encode::segment(&a.id)
-                )))
-                .await;
-            (a, r)
-        });
-        let pim = eligible.iter().map(|e| async move {
-            let mut body = json!({
-                "action": "adminRemove",
-                "principalId": user.id,
-                "roleDefinitionId": e.role_definition_id,
-                "directoryScopeId": e.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
-                "justification": "remediate remove-roles",
-            });
-            if let Some(app) = &e.app_scope_id {
-                body["appScopeId"] = json!(app);
-            }
-            let r = self
-                .client
-                .send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body)))
-                .await;
-            (e, r)
-        });
-        let (deleted, revoked) = futures::join!(join_all(deletes), join_all(pim));
-        let mut done = RolesBefore::default();
-        let mut failures: Vec<ProviderError> = Vec::new();
-        let mut request_id = None;
-        for (a, r) in deleted {
-            match r {
-                Ok(r) if r.ok() || (r.status == 404 && r.ambiguous) => {
-                    request_id = r.request_id.clone().or(request_id);
-                    done.active.push(a.clone());
+        let results = join_all(targets.iter().map(|r| async move {
+            let req = match &r.assignment_id {
+                Some(id) => {
+                    GraphRequest::delete(format!("/roleManagement/directory/roleAssignments/{}", encode::segment(id)))
                 }
-                Ok(r) if r.status == 404 => {}
-                Ok(r) => failures.push(
-                    self.fail(
-                        &r,
-                        &format!("remove role `{}`", a.role_name.as_deref().unwrap_or(&a.role_definition_id)),
-                        Some(action),
-                        permissions::WRITE_ROLES,
-                    )
-                    .await,
-                ),
+                // PIM: a schedule request with action `adminRemove` (learn.microsoft.com/
+                // entra/id-governance/privileged-identity-management/pim-apis).
+                None => {
+                    let mut body = json!({
+                        "action": "adminRemove",
+                        "principalId": user.id,
+                        "roleDefinitionId": r.role_id,
+                        "directoryScopeId": r.scope(),
+                        "justification": "remediate remove-roles",
+                    });
+                    if let Some(app) = &r.app_scope {
+                        body["appScopeId"] = json!(app);
+                    }
+                    GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))
+                }
+            };
+            (r, self.client.send(req).await)
+        }))
+        .await;
+        let (mut done, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
+        for (r, res) in results {
+            let need = if r.eligible { permissions::WRITE_PIM } else { permissions::WRITE_ROLES };
+            match res {
+                // Gone already (404), unless our own earlier try may have removed it.
+                Ok(resp) if resp.ok() || (resp.status == 404 && resp.ambiguous) => {
+                    request_id = resp.request_id.clone().or(request_id);
+                    done.push(r.clone());
+                }
+                Ok(resp) if resp.status == 404 => {}
+                Ok(resp) => {
+                    failures.push(self.fail(&resp, &format!("remove role `{}`", r.label()), Some(action), need).await)
+                }
                 Err(e) => failures.push(e),
             }
         }
-        for (e, r) in revoked {
-            match r {
-                Ok(r) if r.ok() => {
-                    request_id = r.request_id.clone().or(request_id);
-                    done.eligible.push(e.clone());
-                }
-                Ok(r) => failures.push(
-                    self.fail(
-                        &r,
-                        &format!("remove eligible role `{}`", e.role_name.as_deref().unwrap_or(&e.role_definition_id)),
-                        Some(action),
-                        permissions::WRITE_PIM,
-                    )
-                    .await,
-                ),
-                Err(err) => failures.push(err),
-            }
-        }
-        if !done.active.is_empty() {
-            self.forget_ga().await;
-        }
+        self.forget_ga().await;
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "removed", &names(&done.active, &done.eligible)));
+            return Err(partial_failure(first, "removed", &labels(&done)));
         }
-        let changed = !done.active.is_empty() || !done.eligible.is_empty();
         Ok(Outcome {
-            changed,
-            message: if changed {
-                format!("removed {}", names(&done.active, &done.eligible))
-            } else {
+            changed: !done.is_empty(),
+            message: if done.is_empty() {
                 "no role left to remove".into()
+            } else {
+                format!("removed {}", labels(&done))
             },
-            after: json!({"removed": done.active.len() + done.eligible.len()}),
-            before: json!(done),
+            before: json!({"roles": done}),
+            after: json!({"roles": labels(&others)}),
             request_id,
             warnings,
             secret: None,
@@ -1254,148 +1229,120 @@ impl Entra {
 
     async fn restore_roles(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
         let action = Action::RestoreRoles;
-        let recorded: RolesBefore = ctx
-            .restore
-            .map(|r| serde_json::from_value(r.clone()))
-            .transpose()
+        let recorded: Vec<RoleRecord> = restore_list(ctx, "roles", Action::RemoveRoles)?
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()))
+            .collect::<Result<_, _>>()
             .map_err(|e| {
                 ProviderError::new(
                     ErrorKind::InvalidRequest,
                     format!("the recorded role assignments cannot be read: {e}"),
                 )
-            })?
-            .unwrap_or_default();
-        let current = self.active_roles(user, action).await?;
-        let scope = |s: &Option<String>| s.clone().unwrap_or_else(|| "/".into());
-        let missing_active: Vec<&ActiveRole> = recorded
-            .active
-            .iter()
-            .filter(|a| {
-                !current.iter().any(|c| {
-                    c.role_definition_id == a.role_definition_id
-                        && scope(&c.directory_scope_id) == scope(&a.directory_scope_id)
-                        && c.app_scope_id == a.app_scope_id
-                })
-            })
-            .collect();
+            })?;
+        let mut current = self.active_roles(user, action).await?;
         let mut warnings = Vec::new();
-        let current_eligible =
-            if recorded.eligible.is_empty() { Some(Vec::new()) } else { self.eligible_roles(user, action).await? };
+        if recorded.iter().any(|r| r.eligible) {
+            match self.eligible_roles(user, action).await? {
+                Some(list) => current.extend(list),
+                None => warnings.push(format!(
+                    "PIM eligibilities cannot be read (`{}`): they may be re-requested twice",
+                    permissions::READ_PIM.permission
+                )),
+            }
+        }
         let now = jiff::Timestamp::now();
-        let missing_eligible: Vec<&EligibleRole> = recorded
-            .eligible
-            .iter()
-            .filter(|e| {
-                let expired = e
-                    .end_date_time
-                    .as_deref()
-                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                    .is_some_and(|t| t <= now);
-                if expired {
-                    warnings.push(format!(
-                        "eligibility for `{}` had expired; not restored",
-                        e.role_name.as_deref().unwrap_or(&e.role_definition_id)
-                    ));
-                }
-                let present = current_eligible.as_ref().is_some_and(|c| {
-                    c.iter().any(|x| {
-                        x.role_definition_id == e.role_definition_id
-                            && scope(&x.directory_scope_id) == scope(&e.directory_scope_id)
-                    })
-                });
-                !expired && !present
-            })
-            .collect();
-        if missing_active.is_empty() && missing_eligible.is_empty() {
+        let mut missing: Vec<&RoleRecord> = Vec::new();
+        for r in &recorded {
+            let expired = r.end.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok()).is_some_and(|t| t <= now);
+            if expired {
+                warnings.push(format!("the eligibility for `{}` has ended since; not restored", r.label()));
+            } else if !current.iter().any(|c| c.same(r)) && !missing.iter().any(|m| m.same(r)) {
+                missing.push(r);
+            }
+        }
+        if missing.is_empty() {
             return Ok(Outcome {
                 message: "every recorded role assignment is in place".into(),
+                before: json!({"roles": []}),
                 warnings,
                 ..Outcome::default()
             });
         }
+        let wanted: Vec<RoleRecord> = missing.iter().map(|r| (*r).clone()).collect();
         if ctx.mode == Mode::DryRun {
             return Ok(Outcome {
                 changed: true,
-                message: format!("would restore {} role assignments", missing_active.len() + missing_eligible.len()),
+                message: format!("would re-create {}", labels(&wanted)),
+                before: json!({"roles": wanted}),
                 warnings,
                 ..Outcome::default()
             });
         }
-        let creates = missing_active.iter().map(|a| async move {
-            let mut body = json!({
-                "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
-                "principalId": user.id,
-                "roleDefinitionId": a.role_definition_id,
-            });
-            match (&a.app_scope_id, &a.directory_scope_id) {
-                (Some(app), _) => body["appScopeId"] = json!(app),
-                (None, d) => body["directoryScopeId"] = json!(d.clone().unwrap_or_else(|| "/".into())),
-            }
-            (a, self.client.send(GraphRequest::post("/roleManagement/directory/roleAssignments", Some(body))).await)
-        });
-        let assigns = missing_eligible.iter().map(|e| async move {
-            let mut expiration = json!({"type": "noExpiration"});
-            if let Some(end) = &e.end_date_time {
-                expiration = json!({"type": "afterDateTime", "endDateTime": end});
-            }
-            let mut body = json!({
-                "action": "adminAssign",
-                "principalId": user.id,
-                "roleDefinitionId": e.role_definition_id,
-                "directoryScopeId": e.directory_scope_id.clone().unwrap_or_else(|| "/".into()),
-                "justification": "remediate undo of remove-roles",
-                "scheduleInfo": {"startDateTime": jiff::Timestamp::now().to_string(), "expiration": expiration},
-            });
-            if let Some(app) = &e.app_scope_id {
-                body["appScopeId"] = json!(app);
-            }
-            (
-                e,
-                self.client
-                    .send(GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body)))
-                    .await,
-            )
-        });
-        let (created, assigned) = futures::join!(join_all(creates), join_all(assigns));
-        let (mut restored, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
-        for (a, r) in created {
-            let name = a.role_name.clone().unwrap_or_else(|| a.role_definition_id.clone());
-            match r {
-                // 409: the assignment exists already (a retried create).
-                Ok(r) if r.ok() || r.status == 409 => {
-                    request_id = r.request_id.clone().or(request_id);
-                    restored.push(name);
+        let results = join_all(missing.iter().map(|r| async move {
+            let req = if r.eligible {
+                let expiration = match &r.end {
+                    Some(end) => json!({"type": "afterDateTime", "endDateTime": end}),
+                    None => json!({"type": "noExpiration"}),
+                };
+                let mut body = json!({
+                    "action": "adminAssign",
+                    "principalId": user.id,
+                    "roleDefinitionId": r.role_id,
+                    "directoryScopeId": r.scope(),
+                    "justification": "remediate undo of remove-roles",
+                    "scheduleInfo": {"startDateTime": jiff::Timestamp::now().to_string(), "expiration": expiration},
+                });
+                if let Some(app) = &r.app_scope {
+                    body["appScopeId"] = json!(app);
                 }
-                Ok(r) => failures.push(
-                    self.fail(&r, &format!("restore role `{name}`"), Some(action), permissions::WRITE_ROLES).await,
-                ),
+                GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))
+            } else {
+                // Exactly one of directoryScopeId and appScopeId
+                // (learn.microsoft.com/graph/api/rbacapplication-post-roleassignments).
+                let mut body = json!({
+                    "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+                    "principalId": user.id,
+                    "roleDefinitionId": r.role_id,
+                });
+                match &r.app_scope {
+                    Some(app) => body["appScopeId"] = json!(app),
+                    None => body["directoryScopeId"] = json!(r.scope()),
+                }
+                GraphRequest::post("/roleManagement/directory/roleAssignments", Some(body))
+            };
+            (*r, self.client.send(req).await)
+        }))
+        .await;
+        let (mut created, mut failures, mut request_id) = (Vec::new(), Vec::new(), None);
+        for (r, res) in results {
+            let need = if r.eligible { permissions::WRITE_PIM } else { permissions::WRITE_ROLES };
+            match res {
+                Ok(resp) if resp.ok() => {
+                    request_id = resp.request_id.clone().or(request_id);
+                    let mut rec = r.clone();
+                    rec.assignment_id = if r.eligible { None } else { resp.body["id"].as_str().map(str::to_string) };
+                    created.push(rec);
+                }
+                // 409: it exists (a retried create that had worked).
+                Ok(resp) if resp.status == 409 => {}
+                Ok(resp) => {
+                    failures.push(self.fail(&resp, &format!("restore role `{}`", r.label()), Some(action), need).await)
+                }
                 Err(e) => failures.push(e),
-            }
-        }
-        for (e, r) in assigned {
-            let name = e.role_name.clone().unwrap_or_else(|| e.role_definition_id.clone());
-            match r {
-                Ok(r) if r.ok() => {
-                    request_id = r.request_id.clone().or(request_id);
-                    restored.push(format!("{name} (eligible)"));
-                }
-                Ok(r) => failures.push(
-                    self.fail(&r, &format!("restore eligible role `{name}`"), Some(action), permissions::WRITE_PIM)
-                        .await,
-                ),
-                Err(err) => failures.push(err),
             }
         }
         self.forget_ga().await;
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "restored", &restored.join(", ")));
+            return Err(partial_failure(first, "re-created", &labels(&created)));
         }
         Ok(Outcome {
-            changed: true,
-            message: format!("restored {}", restored.join(", ")),
+            changed: !created.is_empty(),
+            message: format!("re-created {}", labels(&created)),
+            before: json!({"roles": created}),
+            after: json!({"roles": labels(&recorded)}),
             request_id,
             warnings,
-            ..Outcome::default()
+            secret: None,
         })
     }
 
@@ -1433,7 +1380,7 @@ impl Entra {
             match g.cannot_change() {
                 Some(why) => {
                     warnings.push(format!("skipped `{}`: {why}", g.name));
-                    skipped.push(json!({"id": g.id, "displayName": g.name, "reason": why}));
+                    skipped.push(json!({"id": g.id, "name": g.name, "reason": why}));
                 }
                 None => targets.push(g),
             }
@@ -1457,7 +1404,7 @@ impl Entra {
                 changed: true,
                 message: format!("would be removed from {}", list(&targets.iter().collect::<Vec<_>>())),
                 before: json!({"groups": targets.iter().map(Group::as_json).collect::<Vec<_>>()}),
-                after: json!({"removed": targets.iter().map(|g| &g.id).collect::<Vec<_>>(), "skipped": skipped}),
+                after: json!({"removed": targets.iter().map(Group::as_json).collect::<Vec<_>>(), "skipped": skipped}),
                 warnings,
                 ..Outcome::default()
             });
@@ -1490,7 +1437,7 @@ impl Entra {
                 format!("removed from {}", list(&removed))
             },
             before: json!({"groups": removed.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
-            after: json!({"removed": removed.iter().map(|g| &g.id).collect::<Vec<_>>(), "skipped": skipped}),
+            after: json!({"removed": removed.iter().map(|g| g.as_json()).collect::<Vec<_>>(), "skipped": skipped}),
             request_id,
             warnings,
             secret: None,
@@ -1499,11 +1446,10 @@ impl Entra {
 
     async fn restore_groups(&self, user: &UserRef, ctx: &ApplyContext<'_>) -> Result<Outcome, ProviderError> {
         let action = Action::RestoreGroups;
-        let recorded: Vec<String> = ctx
-            .restore
-            .and_then(|r| r["groups"].as_array())
-            .map(|a| a.iter().filter_map(|g| g["id"].as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+        let recorded: Vec<String> = restore_list(ctx, "groups", Action::RemoveGroups)?
+            .iter()
+            .filter_map(|g| recorded_group_id(g).map(str::to_string))
+            .collect();
         let mut groups = Vec::new();
         let mut warnings = Vec::new();
         for id in &recorded {
@@ -1515,13 +1461,15 @@ impl Entra {
                 Err(e) => return Err(e),
             }
         }
-        if groups.is_empty() {
-            return Ok(Outcome { message: "no recorded membership to restore".into(), warnings, ..Outcome::default() });
-        }
+        let all: Vec<Value> = groups.iter().map(Group::as_json).collect();
         if ctx.mode == Mode::DryRun {
+            let member: Vec<String> = self.member_of(user, action).await?.into_iter().map(|g| g.id).collect();
+            let missing: Vec<Value> = groups.iter().filter(|g| !member.contains(&g.id)).map(Group::as_json).collect();
             return Ok(Outcome {
-                changed: true,
-                message: format!("would be re-added to {} groups", groups.len()),
+                changed: !missing.is_empty(),
+                message: format!("would be re-added to {} group(s)", missing.len()),
+                before: json!({"groups": missing}),
+                after: json!({"groups": all}),
                 warnings,
                 ..Outcome::default()
             });
@@ -1533,28 +1481,47 @@ impl Entra {
                 Ok((m, id)) => {
                     request_id = id.or(request_id);
                     if m == Membership::Changed {
-                        added.push(g.name.clone());
+                        added.push(g);
                     }
                 }
                 Err(e) => failures.push(e),
             }
         }
+        let names = |gs: &[&Group]| gs.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ");
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "re-added to", &added.join(", ")));
+            return Err(partial_failure(first, "re-added to", &names(&added)));
         }
         Ok(Outcome {
             changed: !added.is_empty(),
             message: if added.is_empty() {
                 "already in every recorded group".into()
             } else {
-                format!("re-added to {}", added.join(", "))
+                format!("re-added to {}", names(&added))
             },
-            after: json!({"restored": added}),
+            // What was re-added, so that undoing this restore removes exactly that.
+            before: json!({"groups": added.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
+            after: json!({"groups": all}),
             request_id,
             warnings,
-            ..Outcome::default()
+            secret: None,
         })
     }
+}
+
+/// The id of a group recorded in a before-state: `{"id", "name"}` or a bare id.
+fn recorded_group_id(v: &Value) -> Option<&str> {
+    v.as_str().or_else(|| v["id"].as_str()).filter(|s| !s.is_empty())
+}
+
+/// The recorded list `key` of the before-state an inverse action undoes.
+fn restore_list<'a>(ctx: &ApplyContext<'a>, key: &str, inverse_of: Action) -> Result<&'a Vec<Value>, ProviderError> {
+    ctx.restore.and_then(|r| r.get(key)).and_then(Value::as_array).ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::InvalidRequest,
+            format!("no recorded `{key}` to restore: this step needs the before-state of a `{inverse_of}` result"),
+        )
+        .with_hint("run it through `remediate undo BATCH_ID`, which passes the recorded state")
+    })
 }
 
 /// A multi-step action failed part-way: say what was done before the failure, so that the
@@ -1630,14 +1597,11 @@ impl Provider for Entra {
     }
 
     async fn state(&self, user: &UserRef) -> Result<UserState, ProviderError> {
-        let cached = self.users.lock().expect("users lock").get(&user.id).cloned();
+        let cached = self.users.lock().expect("users lock").remove(&user.id);
         let v = match cached {
             Some(v) => v,
             None => match self.read_user(&user.id).await? {
-                Ok(v) => {
-                    self.user_ref(&v)?;
-                    v
-                }
+                Ok(v) => v,
                 Err(r) if r.status == 404 => {
                     return Err(ProviderError::not_found(format!(
                         "user `{}` no longer exists in tenant `{}`",
@@ -1652,6 +1616,13 @@ impl Provider for Entra {
                 }
             },
         };
+        self.facts.lock().expect("facts lock").insert(
+            user.id.clone(),
+            Facts {
+                guest: v["userType"] == "Guest",
+                sessions_from: v["signInSessionsValidFromDateTime"].as_str().map(str::to_string),
+            },
+        );
         let ga = self.ga_assignments(false).await?;
         let top_admin = ga.iter().any(|a| a["principalId"].as_str() == Some(&user.id));
         Ok(UserState {
@@ -1687,7 +1658,7 @@ impl Provider for Entra {
                 self.join(user, action, &g, &ctx).await
             }
             Action::Unrestrict => {
-                let g = match ctx.restore.and_then(|r| r["group"].as_str()) {
+                let g = match ctx.restore.and_then(|r| recorded_group_id(&r["group"])) {
                     Some(id) => self.group(id, "the group restrict added the user to").await?,
                     None => self.configured_group(Configured::Restricted).await?,
                 };

@@ -1217,3 +1217,292 @@ async fn the_emulator_flags_malformed_calls() {
     assert!(emu.user(&uid).enabled && emu.is_member(&gid, &uid), "no malformed call changed anything");
     emu.assert_clean();
 }
+
+// ---- end to end, through the `remediate` binary ------------------------------------------
+
+mod cli {
+    use super::graph::{self, App, Config, Emulator, GroupKind, NewUser};
+    use super::{CLIENT, SECRET};
+    use crate::support::{TestEnv, stderr, stdout};
+
+    /// An emulator on its own runtime (the binary runs in the foreground of the test).
+    struct Live {
+        emu: Emulator,
+        _rt: tokio::runtime::Runtime,
+    }
+
+    fn live(cfg: Config, roles: &[&str]) -> Live {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let emu = rt.block_on(Emulator::start(cfg));
+        emu.register_app(App {
+            client_id: CLIENT.into(),
+            secret: Some(SECRET.into()),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            ..App::default()
+        });
+        Live { emu, _rt: rt }
+    }
+
+    /// A config with tenant `contoso` written by `tenant add`, and its secret in the env.
+    fn env_for(emu: &Emulator, extra: &[&str]) -> TestEnv {
+        let mut env = TestEnv::new();
+        env.set("REMEDIATE_SECRET_CONTOSO", SECRET);
+        let url = emu.url();
+        let tenant_id = emu.tenant_id();
+        let mut args = vec![
+            "tenant",
+            "add",
+            "contoso",
+            "--provider",
+            "entra",
+            "--tenant-id",
+            &tenant_id,
+            "--client-id",
+            CLIENT,
+            "--graph-url",
+            &url,
+            "--login-url",
+            &url,
+        ];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert!(out.status.success(), "tenant add: {}", stderr(&out));
+        let text = std::fs::read_to_string(&env.config).unwrap();
+        assert!(text.contains("provider = \"entra\"") && text.contains(&tenant_id), "{text}");
+        assert!(!text.contains(SECRET), "the secret is never written to the config");
+        env
+    }
+
+    fn no_secret_in(out: &std::process::Output, tokens: &[String]) {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(!all.contains(SECRET), "secret leaked: {all}");
+        for t in tokens {
+            assert!(!all.contains(t.as_str()), "token leaked: {all}");
+        }
+    }
+
+    #[test]
+    fn disable_then_undo_through_the_binary() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let alice = l.emu.add_user("alice@contoso.com");
+        let env = env_for(&l.emu, &[]);
+        let (code, doc) = env.json_batch(&["disable", "alice@contoso.com", "--description", "INC-1"]);
+        assert_eq!(code, 0, "{doc:#?}");
+        let r = doc.task("alice@contoso.com", "disable").result();
+        assert_eq!((r.provider.as_str(), r.status.as_str(), r.changed), ("entra", "successful", true));
+        assert!(r.request_id.is_some());
+        assert_eq!(r.before, serde_json::json!({"accountEnabled": true}));
+        assert!(!l.emu.user(&alice).enabled);
+
+        let (code, undo) = env.json_batch(&["undo", &doc.batch_id]);
+        assert_eq!(code, 0, "{undo:#?}");
+        assert!(l.emu.user(&alice).enabled, "undo re-enabled the account");
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn the_last_global_administrator_is_kept_and_synced_users_are_flagged() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let alice = l.emu.add_user("alice@contoso.com");
+        let bob = l.emu.add_user_with(NewUser { upn: "bob@contoso.com".into(), disabled: true, ..NewUser::default() });
+        l.emu.make_global_admin(&alice);
+        l.emu.make_global_admin(&bob);
+        let carol =
+            l.emu.add_user_with(NewUser { upn: "carol@contoso.com".into(), synced: true, ..NewUser::default() });
+        let env = env_for(&l.emu, &[]);
+        let (_, doc) = env.json_batch(&["disable", "alice@contoso.com", "carol@contoso.com"]);
+        let a = doc.task("alice@contoso.com", "disable").result();
+        assert_eq!(a.status, "skipped", "{a:#?}");
+        assert!(
+            a.message.to_lowercase().contains("last") || a.error.as_ref().unwrap().message.contains("last"),
+            "{a:#?}"
+        );
+        assert!(l.emu.user(&alice).enabled);
+        let c = doc.task("carol@contoso.com", "disable").result();
+        assert_eq!(c.status, "successful");
+        assert!(c.warnings.iter().any(|w| w.contains("`ad` tenant")), "{c:#?}");
+        assert!(!l.emu.user(&carol).enabled);
+
+        let (code, doc) = env.json_batch(&["reset-password", "carol@contoso.com"]);
+        assert_ne!(code, 0);
+        let r = doc.task("carol@contoso.com", "reset-password").result();
+        assert_eq!(r.status, "unsuccessful");
+        assert!(r.error.as_ref().unwrap().hint.as_deref().unwrap().contains("`ad` tenant"));
+        assert!(l.emu.writes().iter().all(|w| !w.path.contains(&carol) || w.method != "PATCH" || w.status == 204));
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn reset_password_writes_the_password_that_entra_got_to_the_file() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let ids = l.emu.add_users(3, "user", "contoso.com");
+        let env = env_for(&l.emu, &[]);
+        let file = env.dir.path().join("passwords.csv");
+        let out = env.run(&[
+            "-o",
+            "json",
+            "--yes",
+            "reset-password",
+            "user00001@contoso.com",
+            "user00002@contoso.com",
+            "user00003@contoso.com",
+            "--password-file",
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&file).unwrap();
+        for id in &ids {
+            let u = l.emu.user(id);
+            let pw = u.password.clone().expect("a password was set");
+            assert!(text.contains(&format!("{},contoso,{pw}", u.upn)), "{text}");
+            assert!(!stdout(&out).contains(&pw) && !stderr(&out).contains(&pw), "the password stays out of the output");
+            assert!(u.force_change && u.revocations == 1);
+        }
+        no_secret_in(&out, &l.emu.issued_tokens());
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn groups_mfa_and_roles_round_trip_through_undo() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let id = l.emu.add_user("alice@contoso.com");
+        l.emu.add_user("admin@contoso.com");
+        let sales = l.emu.add_group("sales", GroupKind::Static);
+        let dynamic = l.emu.add_group("all-staff", GroupKind::Dynamic);
+        let mfa = l.emu.add_group("mfa-required", GroupKind::Static);
+        l.emu.add_member(&sales, &id);
+        l.emu.add_member(&dynamic, &id);
+        l.emu.assign_role(&id, graph::EXCHANGE_ADMIN);
+        l.emu.add_eligibility(&id, graph::SECURITY_ADMIN);
+        let env = env_for(&l.emu, &["--mfa-group", "mfa-required", "--protected", "admin@contoso.com"]);
+
+        let (code, groups) = env.json_batch(&["remove-groups", "alice@contoso.com"]);
+        assert_eq!(code, 0, "{groups:#?}");
+        let r = groups.task("alice@contoso.com", "remove-groups").result();
+        assert!(r.warnings.iter().any(|w| w.contains("all-staff") && w.contains("dynamic")), "{r:#?}");
+        assert!(!l.emu.is_member(&sales, &id) && l.emu.is_member(&dynamic, &id));
+
+        let (code, roles) = env.json_batch(&["remove-roles", "alice@contoso.com"]);
+        assert_eq!(code, 0, "{roles:#?}");
+        assert!(l.emu.assignments(&id).is_empty() && l.emu.eligibilities(&id).is_empty());
+
+        let (code, enforce) = env.json_batch(&["enforce-mfa", "alice@contoso.com"]);
+        assert_eq!(code, 0, "{enforce:#?}");
+        assert!(l.emu.is_member(&mfa, &id));
+        assert_eq!(l.emu.policies().len(), 1);
+
+        for batch in [&groups.batch_id, &roles.batch_id, &enforce.batch_id] {
+            let (code, undo) = env.json_batch(&["undo", batch]);
+            assert_eq!(code, 0, "{undo:#?}");
+        }
+        assert!(l.emu.is_member(&sales, &id) && !l.emu.is_member(&mfa, &id));
+        assert_eq!(l.emu.assignments(&id), vec![(graph::EXCHANGE_ADMIN.to_string(), Some("/".to_string()))]);
+        assert_eq!(l.emu.eligibilities(&id), vec![graph::SECURITY_ADMIN.to_string()]);
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn a_dry_run_changes_nothing_in_entra() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        l.emu.add_users(5, "user", "contoso.com");
+        let env = env_for(&l.emu, &[]);
+        for action in ["disable", "reset-password", "revoke-sessions", "remove-groups", "remove-roles"] {
+            let (code, doc) = env.json_batch(&[action, "user00001@contoso.com", "user00002@contoso.com", "--dry-run"]);
+            assert_eq!(code, 0, "{action}: {doc:#?}");
+            assert!(doc.dry_run);
+        }
+        assert!(l.emu.writes().is_empty(), "{:?}", l.emu.writes());
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn tenant_test_names_what_to_grant_and_a_wrong_secret_exits_4() {
+        let l = live(Config::default(), &["User.Read.All", "RoleManagement.Read.Directory"]);
+        l.emu.add_user("alice@contoso.com");
+        let mut env = env_for(&l.emu, &[]);
+        let out = env.run(&["-o", "json", "tenant", "test", "contoso"]);
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let checks = doc["checks"].as_array().unwrap();
+        let disable = checks.iter().find(|c| c["check"] == "disable").unwrap();
+        assert_eq!(disable["ok"], false);
+        assert!(disable["hint"].as_str().unwrap().contains("`User.EnableDisableAccount.All`"));
+        assert!(checks.iter().any(|c| c["check"] == "token" && c["ok"] == true));
+
+        let out = env.run(&["-o", "json", "--yes", "disable", "alice@contoso.com"]);
+        assert_eq!(out.status.code(), Some(4), "a permission failure exits 4: {}", stderr(&out));
+        assert!(stdout(&out).contains("User.EnableDisableAccount.All"), "{}", stdout(&out));
+
+        env.set("REMEDIATE_SECRET_CONTOSO", "definitely-wrong");
+        let out = env.run(&["--yes", "disable", "alice@contoso.com"]);
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert!(!format!("{}{}", stdout(&out), stderr(&out)).contains("definitely-wrong"));
+        no_secret_in(&out, &l.emu.issued_tokens());
+        assert!(l.emu.writes().iter().all(|w| w.status == 403), "only the refused PATCH: {:?}", l.emu.writes());
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn a_bad_certificate_file_stops_before_any_request() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        l.emu.add_user("alice@contoso.com");
+        let env = TestEnv::new();
+        let not_pem = env.write("app.pem", "not a certificate");
+        let tenant_id = l.emu.tenant_id();
+        let url = l.emu.url();
+        let add = |cert: &str| {
+            env.run(&[
+                "tenant",
+                "add",
+                "contoso",
+                "--force",
+                "--provider",
+                "entra",
+                "--tenant-id",
+                &tenant_id,
+                "--client-id",
+                CLIENT,
+                "--graph-url",
+                &url,
+                "--login-url",
+                &url,
+                "--certificate",
+                cert,
+            ])
+        };
+        let out = add(not_pem.to_str().unwrap());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = env.run(&["--yes", "disable", "alice@contoso.com"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("not a usable PEM file") && stderr(&out).contains("hint:"), "{}", stderr(&out));
+        std::fs::remove_file(&not_pem).unwrap();
+        let out = env.run(&["--yes", "disable", "alice@contoso.com"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+        assert_eq!(l.emu.stats().http_requests, 0, "nothing was sent");
+        l.emu.assert_clean();
+    }
+
+    #[test]
+    fn a_bulk_csv_is_batched_and_paced_under_the_quota() {
+        let cfg = Config { quota: Some((60, std::time::Duration::from_secs(3))), ..Config::default() };
+        let l = live(cfg, graph::LEAST_PRIVILEGE);
+        let ids = l.emu.add_users(150, "bulk", "contoso.com");
+        let env = env_for(&l.emu, &["--max-targets", "1000"]);
+        let mut csv = String::from("user\n");
+        for i in 1..=150 {
+            csv.push_str(&format!("bulk{i:05}@contoso.com\n"));
+        }
+        let file = env.write("users.csv", &csv);
+        let t = std::time::Instant::now();
+        let (code, doc) = env.json_batch(&["disable", "--csv", file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{:?}", doc.counts);
+        assert_eq!(doc.counts.get("successful"), Some(&150));
+        assert!(ids.iter().all(|id| !l.emu.user(id).enabled));
+        // 60 free, then 20/s: at least (150-60)/20 = 4.5 s.
+        assert!(t.elapsed() >= std::time::Duration::from_secs(4), "{:?}", t.elapsed());
+        let s = l.emu.stats();
+        assert!(s.batch_requests > 0 && s.batch_requests * 4 < s.batch_items, "coalesced: {s:?}");
+        l.emu.assert_clean();
+    }
+}

@@ -5,13 +5,18 @@
 //!     cargo run --release --example bench_entra -- --users 10000
 //!     cargo run --release --example bench_entra -- --users 1000 --quota 300 --quota-window 15
 //!
+//!     cargo build --release && cargo run --release --example bench_entra -- --users 10000 \
+//!         --binary target/release/remediate
+//!
 //! Options: `--users N` (10000), `--latency-ms MS` (50), `--quota WRITES` (3000),
 //! `--quota-window SECS` (150), `--concurrency N` (64, what the engine runs at once),
-//! `--baseline-users N` (200), `--skip-quota`, `--skip-unthrottled`.
+//! `--baseline-users N` (200), `--skip-quota`, `--skip-unthrottled`, `--binary PATH`.
 //!
-//! The emulator runs in this process (its source is `tests/support/graph`); the provider
-//! is driven exactly as the engine drives it: resolve, read state, apply, `--concurrency`
-//! tasks at a time.
+//! The emulator runs in this process (its source is `tests/support/graph`). Without
+//! `--binary` the provider is driven as the engine drives it: resolve, read state, apply,
+//! `--concurrency` tasks at a time. With `--binary` the quota run is the real thing:
+//! `remediate -o json --yes disable --csv users.csv` against a tenant profile pointing at
+//! the emulator, with its task log, guards and all.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -41,6 +46,7 @@ struct Opts {
     baseline_users: usize,
     skip_quota: bool,
     skip_unthrottled: bool,
+    binary: Option<std::path::PathBuf>,
 }
 
 fn parse() -> Opts {
@@ -53,6 +59,7 @@ fn parse() -> Opts {
         baseline_users: 200,
         skip_quota: false,
         skip_unthrottled: false,
+        binary: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -68,6 +75,7 @@ fn parse() -> Opts {
             "--baseline-users" => o.baseline_users = val("--baseline-users") as usize,
             "--skip-quota" => o.skip_quota = true,
             "--skip-unthrottled" => o.skip_unthrottled = true,
+            "--binary" => o.binary = Some(args.next().expect("--binary needs a path").into()),
             other => panic!("unknown option {other} (see the file header for the options)"),
         }
     }
@@ -80,11 +88,18 @@ struct Run {
     failed: usize,
     emu: graph::StatsView,
     write_attempts: usize,
-    client: remediate::providers::entra::StatsSnapshot,
+    client: Option<remediate::providers::entra::StatsSnapshot>,
     rate: Option<f64>,
 }
 
-async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tuning, concurrency: usize) -> Run {
+async fn run(
+    o: &Opts,
+    users: usize,
+    quota: Option<(u32, Duration)>,
+    tuning: Tuning,
+    concurrency: usize,
+    binary: Option<&std::path::Path>,
+) -> Run {
     let emu =
         graph::Emulator::start(graph::Config { latency: o.latency, quota, page_size: 100, ..graph::Config::default() })
             .await;
@@ -108,6 +123,9 @@ async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tun
         }),
         common: CommonSettings::default(),
     };
+    if let Some(bin) = binary {
+        return run_binary(bin, &emu, &profile, users, concurrency).await;
+    }
     let p = Entra::new(&profile, Credential::Secret(Secret::new(SECRET)), tuning).expect("provider");
     let params = ActionParams::default();
     let t = Instant::now();
@@ -149,9 +167,53 @@ async fn run(o: &Opts, users: usize, quota: Option<(u32, Duration)>, tuning: Tun
         failed: users - ok,
         emu: emu.stats(),
         write_attempts,
-        client: p.stats(),
+        client: Some(p.stats()),
         rate: p.learned_write_rate(),
     }
+}
+
+/// The quota run through the real binary: a config and a CSV in a temp dir, the secret in
+/// the environment, `remediate disable --csv` in a child process.
+async fn run_binary(
+    bin: &std::path::Path,
+    emu: &graph::Emulator,
+    profile: &TenantProfile,
+    users: usize,
+    concurrency: usize,
+) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = remediate::config::Config::default();
+    let mut profile = profile.clone();
+    profile.common.max_targets = Some(users.max(1));
+    cfg.tenants.insert("bench".into(), profile);
+    cfg.default_tenant = Some("bench".into());
+    let config = dir.path().join("config.toml");
+    cfg.save(&config).expect("config");
+    let csv = dir.path().join("users.csv");
+    let mut text = String::from("user\n");
+    for i in 1..=users {
+        text.push_str(&format!("user{i:05}@bench.test\n"));
+    }
+    std::fs::write(&csv, text).expect("csv");
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(["-o", "json", "--yes", "--no-progress", "disable", "--csv"])
+        .arg(&csv)
+        .env("REMEDIATE_CONFIG", &config)
+        .env("REMEDIATE_STATE_DIR", dir.path().join("state"))
+        .env("REMEDIATE_SECRET_BENCH", SECRET)
+        .env("REMEDIATE_CONCURRENCY", concurrency.to_string())
+        .env("REMEDIATE_OPERATOR", "bench");
+    let t = Instant::now();
+    let out = cmd.output().await.expect("run remediate");
+    let wall = t.elapsed();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("remediate printed no batch ({e}): {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let ok = doc["counts"]["successful"].as_u64().unwrap_or(0) as usize;
+    let write_attempts = emu.writes().len();
+    emu.assert_clean();
+    println!("  (ran {} disable --csv: exit {:?}, batch {})", bin.display(), out.status.code(), doc["batch_id"]);
+    Run { wall, ok, failed: users - ok, emu: emu.stats(), write_attempts, client: None, rate: None }
 }
 
 fn report(title: &str, r: &Run) {
@@ -167,7 +229,9 @@ fn report(title: &str, r: &Run) {
     if let Some(rate) = r.rate {
         println!("  learned write rate {rate:.1} writes/s");
     }
-    println!("  client retries     {} after 5xx/network", r.client.transient_retries);
+    if let Some(c) = r.client {
+        println!("  client retries     {} after 5xx/network", c.transient_retries);
+    }
 }
 
 #[tokio::main]
@@ -182,7 +246,8 @@ async fn main() {
         o.window.as_secs()
     );
     if !o.skip_quota {
-        let r = run(&o, o.users, Some((o.quota, o.window)), Tuning::default(), o.concurrency).await;
+        let r =
+            run(&o, o.users, Some((o.quota, o.window)), Tuning::default(), o.concurrency, o.binary.as_deref()).await;
         let refill = o.quota as f64 / o.window.as_secs_f64();
         let bound = (o.users as f64 - o.quota as f64).max(0.0) / refill;
         report("\n[1] bulk disable under the write quota", &r);
@@ -192,11 +257,11 @@ async fn main() {
         }
     }
     if !o.skip_unthrottled {
-        let r = run(&o, o.users, None, Tuning::default(), o.concurrency).await;
+        let r = run(&o, o.users, None, Tuning::default(), o.concurrency, None).await;
         report("\n[2] bulk disable without a quota", &r);
         let fast = r.ok as f64 / r.wall.as_secs_f64();
         let sequential = Tuning { batch_writes: false, batch_reads: false, ..Tuning::default() };
-        let b = run(&o, o.baseline_users, None, sequential, 1).await;
+        let b = run(&o, o.baseline_users, None, sequential, 1, None).await;
         report(&format!("\n[3] baseline: one request at a time, no $batch ({} users)", o.baseline_users), &b);
         let slow = b.ok as f64 / b.wall.as_secs_f64();
         println!("\nthroughput: {fast:.0} users/s vs {slow:.1} users/s sequential = {:.0}x", fast / slow);

@@ -878,6 +878,31 @@ async fn a_retry_budget_that_runs_out_is_throttled_and_nothing_is_claimed() {
     emu.assert_clean();
 }
 
+#[tokio::test]
+async fn a_429_without_retry_after_backs_off_exponentially() {
+    // Conditional access answers 429 with no Retry-After (1 request/s per tenant); with
+    // the client's own spacing turned off it must back off until Graph lets it through.
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    let g = emu.add_group("mfa", GroupKind::Static);
+    let id = emu.add_user("alice@contoso.com");
+    let tuning = Tuning { ca_spacing: Duration::ZERO, backoff_base: Duration::from_millis(200), ..quick() };
+    let p = Entra::new(
+        &profile(&emu, groups_common(None, Some("mfa"), None)),
+        Credential::Secret(Secret::new(SECRET)),
+        tuning,
+    )
+    .unwrap();
+    let out = act(&p, "alice@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
+    assert!(out.changed && emu.is_member(&g, &id));
+    assert_eq!(emu.policies().len(), 1);
+    let ca: Vec<_> = emu.records().into_iter().filter(|r| r.path.starts_with("/identity/conditionalAccess")).collect();
+    assert!(ca.iter().any(|r| r.status == 429), "the policy write was throttled first: {ca:?}");
+    assert_eq!(ca.iter().filter(|r| r.method == "POST" && r.status == 201).count(), 1);
+    assert!(p.stats().throttled >= 1);
+    emu.assert_clean();
+}
+
 // ---- bulk, $batch and the write quota ---------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -382,7 +382,7 @@ impl Core {
             let next = match resp {
                 Err(e) => {
                     ambiguous |= req.is_write();
-                    self.transient_next(&mut transient, None, || describe_reqwest(&e))
+                    self.transient_next(&mut transient, None, None, || describe_reqwest(&e))
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -400,8 +400,8 @@ impl Core {
                         }
                         500 | 502 | 503 | 504 => {
                             ambiguous |= req.is_write();
-                            let rid = r.request_id.clone();
-                            self.transient_next(&mut transient, ra, || r.error().to_string()).map_err_request_id(rid)
+                            let e = r.error();
+                            self.transient_next(&mut transient, ra, e.request_id.clone(), || e.to_string())
                         }
                         401 if !auth_retried => {
                             // Expired or revoked token: get a new one, once.
@@ -439,13 +439,20 @@ impl Core {
         Next::Retry(wait)
     }
 
-    fn transient_next(&self, count: &mut u32, ra: Option<Duration>, what: impl FnOnce() -> String) -> Next {
+    fn transient_next(
+        &self,
+        count: &mut u32,
+        ra: Option<Duration>,
+        request_id: Option<String>,
+        what: impl FnOnce() -> String,
+    ) -> Next {
         *count += 1;
         if *count > self.tuning.max_transient {
             return Next::Done(Err(ProviderError::new(
                 ErrorKind::Transient,
                 format!("Graph failed {} times: {}", *count, what()),
-            )));
+            )
+            .with_request_id(request_id)));
         }
         self.stats.transient_retries.fetch_add(1, Ordering::Relaxed);
         Next::Retry(ra.unwrap_or_else(|| self.backoff(*count)).min(self.tuning.backoff_cap))
@@ -552,8 +559,8 @@ impl Core {
             .unwrap_or_default();
         let mut retry = Vec::new();
         let mut accepted = 0;
-        let mut saw_429 = false;
-        for (i, mut job) in std::mem::take(&mut jobs).into_iter().enumerate() {
+        let mut throttled: Vec<Option<Duration>> = Vec::new();
+        for (i, job) in std::mem::take(&mut jobs).into_iter().enumerate() {
             let Some(item) = by_id.remove(&(i + 1).to_string()) else {
                 if let Some(j) = self.retry_job(job, now, None, Fail::Transient("no answer for it in the batch".into()))
                 {
@@ -575,10 +582,9 @@ impl Core {
             let r = GraphResponse { status, body: item["body"].clone(), request_id, ambiguous: job.ambiguous };
             let fail = match status {
                 429 => {
-                    saw_429 = true;
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                     if job.req.is_write() {
-                        self.throttle.on_throttled(ra, now);
+                        throttled.push(ra);
                     }
                     Some(Fail::Throttled(r.clone()))
                 }
@@ -599,15 +605,18 @@ impl Core {
                     if job.req.is_write() && r.ok() {
                         accepted += 1;
                     }
-                    job.ambiguous = false;
                     let _ = job.reply.send(Ok(r));
                 }
             }
         }
+        // Acceptances first: the writes Graph took in this batch happened before the
+        // refusals in it, and the rate measure at the throttle event must count them.
         if accepted > 0 {
             self.throttle.on_success(accepted, now);
         }
-        let _ = saw_429;
+        for ra in throttled {
+            self.throttle.on_throttled(ra, now);
+        }
         retry
     }
 
@@ -669,19 +678,6 @@ enum Fail {
     Throttled(GraphResponse),
     Transient(String),
     Auth(GraphResponse),
-}
-
-trait NextExt {
-    fn map_err_request_id(self, id: Option<String>) -> Next;
-}
-
-impl NextExt for Next {
-    fn map_err_request_id(self, id: Option<String>) -> Next {
-        match self {
-            Next::Done(Err(e)) => Next::Done(Err(e.with_request_id(id))),
-            other => other,
-        }
-    }
 }
 
 /// The coalescing queue: collects jobs, sends a `$batch` when `max_batch` are ready or the

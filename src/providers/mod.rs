@@ -5,6 +5,7 @@
 //! retries, tokens and throttling live beside the trait in each provider's module, not in
 //! it. Guards, confirmation, concurrency and the task log are the engine's business.
 
+pub mod ad;
 pub mod sandbox;
 
 use std::sync::Arc;
@@ -149,6 +150,7 @@ pub struct ProviderEnv {
 pub fn build(profile: &TenantProfile, env: &ProviderEnv) -> Result<Arc<dyn Provider>, crate::error::Error> {
     match &profile.provider {
         ProviderConfig::Sandbox(_) => Ok(Arc::new(sandbox::Sandbox::open(profile, env)?)),
+        ProviderConfig::Ad(_) => Ok(Arc::new(ad::Ad::from_profile(profile)?)),
         other => Err(crate::error::Error::ProviderNotBuilt { tenant: profile.name.clone(), provider: other.kind() }),
     }
 }

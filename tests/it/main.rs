@@ -1,0 +1,6 @@
+//! The one integration test binary: a module per area.
+
+#[path = "../support/samba.rs"]
+mod samba;
+
+mod ad;

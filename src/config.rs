@@ -144,8 +144,9 @@ pub struct GoogleConfig {
     pub token_url: Option<String>,
 }
 
+// No `deny_unknown_fields`: the profile flattens `CommonSettings` beside this struct, so
+// its fields (`restricted_group`, ...) reach this struct too and would be refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AdConfig {
     pub url: String,
     pub bind_dn: String,

@@ -306,6 +306,9 @@ pub struct Task {
     pub status: Status,
     #[serde(default, skip_serializing_if = "is_default_params")]
     pub params: ActionParams,
+    /// A CSV row's own description, where it differs from the batch's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Tenants this task runs on.
     pub tenants: Vec<String>,
     #[serde(default)]

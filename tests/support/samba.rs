@@ -96,7 +96,12 @@ fn start() -> Result<Dc, String> {
     let root = std::env::temp_dir().join("remediate-test-samba");
     fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     let open = |name: &str| {
-        File::options().create(true).truncate(false).write(true).open(root.join(name)).map_err(|e| format!("{name}: {e}"))
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(root.join(name))
+            .map_err(|e| format!("{name}: {e}"))
     };
     let setup = open("setup.lock")?;
     setup.lock().map_err(|e| format!("setup.lock: {e}"))?;
@@ -208,7 +213,8 @@ fn stop_stale(d: &Path) {
 /// `flock -x users.lock` returns once every test process has exited (their shared locks go
 /// with them), then stops samba.
 fn spawn_watchdog(root: &Path, pid_file: &Path) -> Result<(), String> {
-    const SCRIPT: &str = r#"exec flock -x "$1" sh -c 'kill -TERM "$(cat "$1")" 2>/dev/null; rm -f "$2"' stop "$2" "$3""#;
+    const SCRIPT: &str =
+        r#"exec flock -x "$1" sh -c 'kill -TERM "$(cat "$1")" 2>/dev/null; rm -f "$2"' stop "$2" "$3""#;
     Command::new("setsid")
         .args(["sh", "-c", SCRIPT, "samba-watchdog"])
         .arg(root.join("users.lock"))
@@ -224,16 +230,43 @@ fn spawn_watchdog(root: &Path, pid_file: &Path) -> Result<(), String> {
 
 fn make_certificates(tls: &Path) -> Result<(), String> {
     let ossl = |args: &[&str]| run(Command::new("openssl").args(args).current_dir(tls), &tls.join("openssl.log"));
-    for (key, pem, cn) in [("ca.key", "ca.pem", "remediate-test-ca"), ("other-ca.key", "other-ca.pem", "unrelated-ca")] {
+    for (key, pem, cn) in [("ca.key", "ca.pem", "remediate-test-ca"), ("other-ca.key", "other-ca.pem", "unrelated-ca")]
+    {
         ossl(&[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", pem,
-            "-days", "30", "-subj", &format!("/CN={cn}"), "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            pem,
+            "-days",
+            "30",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ])?;
     }
     ossl(&[
-        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "key.pem", "-out", "srv.csr",
-        "-subj", "/CN=dc1.example.test",
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=dc1.example.test",
     ])?;
     // No `localhost` in the SAN: `WRONG_NAME_URL` checks the name verification.
     fs::write(
@@ -242,8 +275,21 @@ fn make_certificates(tls: &Path) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     ossl(&[
-        "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem",
-        "-days", "30", "-extfile", "ext.cnf",
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "ext.cnf",
     ])?;
     set_mode(&tls.join("key.pem"), 0o600)
 }
@@ -294,8 +340,7 @@ fn run(cmd: &mut Command, log: &Path) -> Result<(), String> {
 }
 
 fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
         || ["/usr/sbin", "/sbin"].iter().any(|d| Path::new(d).join(tool).is_file())
 }
 
@@ -341,8 +386,7 @@ pub fn tls_config(ca: &Path) -> Result<Arc<rustls::ClientConfig>, String> {
 }
 
 async fn connect(ca: &Path, url: &str) -> Result<Ldap, String> {
-    let settings =
-        LdapConnSettings::new().set_conn_timeout(Duration::from_secs(5)).set_config(tls_config(ca)?);
+    let settings = LdapConnSettings::new().set_conn_timeout(Duration::from_secs(5)).set_config(tls_config(ca)?);
     let (conn, mut ldap) = LdapConnAsync::with_settings(settings, url).await.map_err(|e| e.to_string())?;
     ldap3::drive!(conn);
     ldap.simple_bind(ADMIN, ADMIN_PASSWORD).await.map_err(|e| e.to_string())?.success().map_err(|e| e.to_string())?;
@@ -385,7 +429,15 @@ impl Admin {
         let pwd = unicode_pwd(USER_PASSWORD);
         let uac = uac.to_string();
         let mut attrs: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = vec![
-            (b"objectClass".to_vec(), HashSet::from([b"top".to_vec(), b"person".to_vec(), b"organizationalPerson".to_vec(), b"user".to_vec()])),
+            (
+                b"objectClass".to_vec(),
+                HashSet::from([
+                    b"top".to_vec(),
+                    b"person".to_vec(),
+                    b"organizationalPerson".to_vec(),
+                    b"user".to_vec(),
+                ]),
+            ),
             (b"sAMAccountName".to_vec(), HashSet::from([name.as_bytes().to_vec()])),
             (b"unicodePwd".to_vec(), HashSet::from([pwd])),
             (b"userAccountControl".to_vec(), HashSet::from([uac.into_bytes()])),

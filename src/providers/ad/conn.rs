@@ -278,7 +278,12 @@ impl Conn<'_> {
             10 => return Ok(Vec::new()),
             _ => return Err(errors::result(&result, "search", base)),
         }
-        Ok(entries.into_iter().filter(|e| !e.is_ref() && !e.is_intermediate()).map(SearchEntry::construct).map(Entry::from).collect())
+        Ok(entries
+            .into_iter()
+            .filter(|e| !e.is_ref() && !e.is_intermediate())
+            .map(SearchEntry::construct)
+            .map(Entry::from)
+            .collect())
     }
 
     /// Read one entry; `None` when it does not exist (or does not match `filter`).

@@ -121,7 +121,9 @@ pub fn result(res: &LdapResult, op: &str, dn: &str) -> ProviderError {
         34 => (ErrorKind::InvalidRequest, Some("check the DN's syntax")),
         50 => (
             ErrorKind::Permission,
-            Some("grant the bind account write access to this attribute on the object (`remediate tenant test` lists what each action needs)"),
+            Some(
+                "grant the bind account write access to this attribute on the object (`remediate tenant test` lists what each action needs)",
+            ),
         ),
         8 | 13 => (ErrorKind::InvalidRequest, Some("the server wants an encrypted connection: use `ldaps://`")),
         19 => (ErrorKind::InvalidRequest, None),
@@ -181,12 +183,12 @@ pub fn transport(err: LdapError, at: &Endpoint, during: &str) -> ProviderError {
             }
             io(&source, at, during)
         }
-        LdapError::EndOfStream | LdapError::ResultRecv { .. } | LdapError::OpSend { .. } | LdapError::IdScrubSend { .. } => {
-            ProviderError::new(
-                ErrorKind::Transient,
-                format!("the connection to `{url}` was closed during {during}"),
-            )
-            .with_hint("the DC closed the connection; run `remediate retry` on this batch")
+        LdapError::EndOfStream
+        | LdapError::ResultRecv { .. }
+        | LdapError::OpSend { .. }
+        | LdapError::IdScrubSend { .. } => {
+            ProviderError::new(ErrorKind::Transient, format!("the connection to `{url}` was closed during {during}"))
+                .with_hint("the DC closed the connection; run `remediate retry` on this batch")
         }
         other => ProviderError::new(ErrorKind::Provider, format!("LDAP {during} with `{url}` failed: {other}")),
     }
@@ -196,7 +198,9 @@ fn io(e: &std::io::Error, at: &Endpoint, during: &str) -> ProviderError {
     use std::io::ErrorKind as K;
     let url = &at.url;
     let (what, hint) = match e.kind() {
-        K::ConnectionRefused => ("connection refused", "check the URL's host and port, and that the DC's LDAP service runs"),
+        K::ConnectionRefused => {
+            ("connection refused", "check the URL's host and port, and that the DC's LDAP service runs")
+        }
         K::NotFound | K::AddrNotAvailable => ("the host name does not resolve", "check the host in `url`"),
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => (
             "the server closed the connection",
@@ -225,7 +229,9 @@ pub fn tls(e: &rustls::Error, at: &Endpoint) -> ProviderError {
             "the server's certificate is not valid for this host name".to_string(),
             "use the host name (or IP address) that the DC's certificate names in its subjectAltName".to_string(),
         ),
-        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. }) => (
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => (
             "the server's certificate is expired or not yet valid".to_string(),
             "renew the DC's certificate (or check this machine's clock)".to_string(),
         ),

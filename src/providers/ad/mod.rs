@@ -135,14 +135,18 @@ impl Ad {
             message,
             hint: Some(hint.into()),
         };
-        let url = url::Url::parse(&cfg.url).map_err(|e| profile_err(format!("`url`: {e}"), "e.g. `ldaps://dc1.corp.example:636`"))?;
+        let url = url::Url::parse(&cfg.url)
+            .map_err(|e| profile_err(format!("`url`: {e}"), "e.g. `ldaps://dc1.corp.example:636`"))?;
         let starttls = match url.scheme() {
             "ldaps" => false,
             // Plain LDAP is only ever the transport for StartTLS: a simple bind in clear would
             // send the password over the network.
             "ldap" => true,
             other => {
-                return Err(profile_err(format!("`url`: scheme `{other}` is not `ldaps` or `ldap`"), "use `ldaps://HOST:636`"));
+                return Err(profile_err(
+                    format!("`url`: scheme `{other}` is not `ldaps` or `ldap`"),
+                    "use `ldaps://HOST:636`",
+                ));
             }
         };
         if password.expose().is_empty() {
@@ -201,11 +205,9 @@ impl Ad {
             .read(&root, "(objectClass=*)", &["objectSid", "minPwdLength"])
             .await?
             .ok_or_else(|| ProviderError::not_found(format!("the domain object `{root}` is not readable")))?;
-        let sid = head
-            .bytes("objectSid")
-            .first()
-            .and_then(|b| filter::sid_to_string(b))
-            .ok_or_else(|| ProviderError::new(ErrorKind::Provider, format!("`{root}` has no objectSid: is this an AD domain?")))?;
+        let sid = head.bytes("objectSid").first().and_then(|b| filter::sid_to_string(b)).ok_or_else(|| {
+            ProviderError::new(ErrorKind::Provider, format!("`{root}` has no objectSid: is this an AD domain?"))
+        })?;
         let min_pwd_length = head.int("minPwdLength").unwrap_or(0).max(0) as usize;
         let group_base = root.clone();
         let sid_of = |prefix: Option<&str>, rid: u32| format!("{}-{rid}", prefix.unwrap_or(&sid));
@@ -217,8 +219,11 @@ impl Ad {
             found.iter().map(group_of).filter_map(|g| Some((g.sid.clone()?, g))).collect();
         let da_sid = sid_of(None, DOMAIN_ADMINS_RID);
         let domain_admins = by_sid.get(&da_sid).cloned().ok_or_else(|| {
-            ProviderError::new(ErrorKind::Provider, format!("no Domain Admins group (SID {da_sid}) under `{group_base}`"))
-                .with_hint("the bind account must be able to read the groups in CN=Users and CN=Builtin")
+            ProviderError::new(
+                ErrorKind::Provider,
+                format!("no Domain Admins group (SID {da_sid}) under `{group_base}`"),
+            )
+            .with_hint("the bind account must be able to read the groups in CN=Users and CN=Builtin")
         })?;
         let privileged = if self.cfg.privileged_groups.is_empty() {
             PRIVILEGED.iter().filter_map(|(_, p, rid)| by_sid.get(&sid_of(*p, *rid)).cloned()).collect()
@@ -272,7 +277,12 @@ impl Ad {
     }
 
     /// A group by DN, sAMAccountName or cn; an entry that is not a group is an error.
-    pub(crate) async fn resolve_group(&self, c: &mut Conn<'_>, d: &Domain, input: &str) -> Result<Group, ProviderError> {
+    pub(crate) async fn resolve_group(
+        &self,
+        c: &mut Conn<'_>,
+        d: &Domain,
+        input: &str,
+    ) -> Result<Group, ProviderError> {
         let key = input.trim().to_lowercase();
         if let Some(g) = self.groups.lock().expect("group cache").get(&key) {
             return Ok(g.clone());
@@ -353,10 +363,10 @@ fn group_of(e: &Entry) -> Group {
 }
 
 fn uac(e: &Entry) -> Result<u32, ProviderError> {
-    e.int("userAccountControl")
-        .map(|v| v as u32)
-        .ok_or_else(|| ProviderError::new(ErrorKind::Provider, format!("`{}` has no readable userAccountControl", e.dn))
-            .with_hint("the bind account needs read access to userAccountControl"))
+    e.int("userAccountControl").map(|v| v as u32).ok_or_else(|| {
+        ProviderError::new(ErrorKind::Provider, format!("`{}` has no readable userAccountControl", e.dn))
+            .with_hint("the bind account needs read access to userAccountControl")
+    })
 }
 
 /// `revoke-sessions` and `enforce-mfa` have no AD equivalent.
@@ -401,7 +411,8 @@ impl Provider for Ad {
         } else if let Some((_, sam)) = input.split_once('\\') {
             c.search(base, Scope::Subtree, &filter::user(&eq("sAMAccountName", sam)), &USER_ATTRS, Some(5)).await?
         } else {
-            let any = format!("(|{}{}{})", eq("userPrincipalName", input), eq("mail", input), eq("sAMAccountName", input));
+            let any =
+                format!("(|{}{}{})", eq("userPrincipalName", input), eq("mail", input), eq("sAMAccountName", input));
             let mut v = c.search(base, Scope::Subtree, &filter::user(&any), &USER_ATTRS, Some(5)).await?;
             if v.is_empty()
                 && let Some((local, domain)) = input.rsplit_once('@')
@@ -409,7 +420,9 @@ impl Provider for Ad {
             {
                 // Implicit UPN: an account without userPrincipalName still signs in as
                 // sAMAccountName@dns-domain [doc: MS-ADTS 5.1.1.1.1 userPrincipalName].
-                v = c.search(base, Scope::Subtree, &filter::user(&eq("sAMAccountName", local)), &USER_ATTRS, Some(5)).await?;
+                v = c
+                    .search(base, Scope::Subtree, &filter::user(&eq("sAMAccountName", local)), &USER_ATTRS, Some(5))
+                    .await?;
             }
             v
         };

@@ -24,7 +24,8 @@ const MAX_LENGTH: usize = 128;
 /// contains none of `forbidden` (account name, display-name tokens) ignoring case.
 pub fn generate(min_length: usize, forbidden: &[String]) -> String {
     let len = min_length.clamp(MIN_LENGTH, MAX_LENGTH);
-    let forbidden: Vec<String> = forbidden.iter().map(|s| s.to_lowercase()).filter(|s| s.chars().count() >= 3).collect();
+    let forbidden: Vec<String> =
+        forbidden.iter().map(|s| s.to_lowercase()).filter(|s| s.chars().count() >= 3).collect();
     let mut rng = rand::rng();
     loop {
         let mut pw: Vec<u8> = [UPPER, LOWER, DIGITS, SYMBOLS]

@@ -9,6 +9,7 @@
 //!   (the kernel drops it even on SIGKILL); a watchdog process (`flock -x users.lock`, in its
 //!   own session) gets the exclusive lock only once no test process is left, then stops
 //!   samba and removes `ready`. Nothing depends on the test process cleaning up after itself.
+//!
 //! Provisioning follows `reference/samba-ad-ci-recipe.sh`: `samba-tool domain provision`
 //! into the temp dir, a P-256 test CA and a server certificate with SAN IP:127.0.0.1 (Samba's
 //! own self-signed one has no SAN, which rustls rejects), `samba -i -M single` (one process).
@@ -197,7 +198,7 @@ fn stop_stale(d: &Path) {
     let Ok(pid) = fs::read_to_string(d.join("run/test-samba.pid")) else { return };
     let pid = pid.trim();
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let alive = !stat.is_empty() && !stat.split(' ').nth(2).is_some_and(|s| s == "Z");
+    let alive = !stat.is_empty() && stat.split(' ').nth(2).is_none_or(|s| s != "Z");
     if alive && stat.contains("(samba)") {
         let _ = Command::new("kill").arg(pid).status();
         for _ in 0..100 {

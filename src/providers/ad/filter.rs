@@ -217,6 +217,6 @@ mod tests {
 
     #[test]
     fn unicode_pwd_is_quoted_utf16le() {
-        assert_eq!(unicode_pwd("Ab1!"), b"\"\0A\0b\01\0!\0\"\0".to_vec());
+        assert_eq!(unicode_pwd("Ab1!"), vec![b'"', 0, b'A', 0, b'b', 0, b'1', 0, b'!', 0, b'"', 0]);
     }
 }

@@ -4,7 +4,7 @@
 //! user ended up disabled.
 //!
 //!     cargo bench --bench ad                           # 1,000 users
-//!     cargo bench --bench ad -- --users 200 --pool 8 --concurrency 64
+//!     cargo bench --bench ad -- --users 200 --pool 8 --concurrency 64 --cli-concurrency 1,8,64
 //!
 //! Needs root and Samba (`.ci/samba-packages`); the DC is provisioned and torn down as in
 //! the tests (`tests/support/samba.rs`).
@@ -122,7 +122,18 @@ async fn main() {
         dc.ca_file.display()
     );
     std::fs::write(&config, cfg).unwrap();
-    for (mode, conc) in [("remediate disable, REMEDIATE_CONCURRENCY=1", 1), ("remediate disable, default concurrency", 0)] {
+    let args: Vec<String> = std::env::args().collect();
+    let levels: Vec<usize> = args
+        .iter()
+        .position(|a| a == "--cli-concurrency")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 0]);
+    for conc in levels {
+        let mode = match conc {
+            0 => "remediate disable, default concurrency".to_string(),
+            c => format!("remediate disable, REMEDIATE_CONCURRENCY={c}"),
+        };
         let state = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_remediate"));
         cmd.env("REMEDIATE_CONFIG", &config)
@@ -140,7 +151,7 @@ async fn main() {
         let out = cmd.output().expect("run remediate");
         let took = t.elapsed();
         assert!(out.status.success(), "remediate failed: {}", String::from_utf8_lossy(&out.stderr));
-        line(mode, n, took);
+        line(&mode, n, took);
         let mut admin = samba::Admin::connect(dc).await;
         for dn in names.iter().map(|s| samba::user_dn(s)) {
             assert_eq!(admin.uac(&dn).await & 2, 2, "{dn} disabled on the server");

@@ -160,6 +160,61 @@ async fn bind_failures_are_explained_by_their_ad_sub_code() {
     }
 }
 
+/// A TCP proxy to the DC's LDAPS port that counts the connections made through it (the
+/// certificate names 127.0.0.1, so TLS verification still passes).
+async fn counting_proxy() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ldaps://127.0.0.1:{}", l.local_addr().unwrap().port());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = l.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut dc = tokio::net::TcpStream::connect("127.0.0.1:636").await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut dc).await;
+            });
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test]
+async fn a_wrong_password_costs_one_failed_bind_however_many_tasks() {
+    let Some(dc) = samba::dc() else { return };
+    let (url, connections) = counting_proxy().await;
+    let p =
+        Ad::new(&profile(&url, Some(&dc.ca_file), CommonSettings::default()), Secret::new("Wr0ng-Passw0rd!")).unwrap();
+    let all = futures::future::join_all((0..30).map(|i| {
+        let p = &p;
+        async move { p.resolve(&format!("user{i}")).await }
+    }))
+    .await;
+    for r in all {
+        assert!(r.unwrap_err().message.contains("52e"));
+    }
+    // One bind attempt, not thirty: a bulk run cannot lock the bind account out.
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // With the right password, the pool opens several connections and reuses them.
+    let (url, connections) = counting_proxy().await;
+    let opts = AdOptions { pool_size: 4, ..AdOptions::default() };
+    let p = Ad::with_options(
+        &profile(&url, Some(&dc.ca_file), CommonSettings::default()),
+        Secret::new(ADMIN_PASSWORD),
+        opts,
+    )
+    .unwrap();
+    let all = futures::future::join_all((0..40).map(|_| {
+        let p = &p;
+        async move { p.resolve(ADMIN).await }
+    }))
+    .await;
+    assert!(all.iter().all(Result::is_ok));
+    let n = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=4).contains(&n), "{n} connections for 40 calls with a pool of 4");
+}
+
 /// A fake LDAP server that refuses StartTLS and records every byte it receives.
 async fn starttls_refusing_server() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -507,6 +562,41 @@ async fn remove_roles_strips_privileged_groups_and_restores_them() {
 }
 
 #[tokio::test]
+async fn configured_privileged_groups_replace_the_built_in_list() {
+    let Some(dc) = samba::dc() else { return };
+    let mut admin = Admin::connect(dc).await;
+    let name = samba::unique("prv");
+    let dn = admin.add_user(&name, 512).await;
+    let tier0 = samba::unique("tier0");
+    let tier0_dn = admin.add_group(&tier0).await;
+    let print_ops = format!("CN=Print Operators,CN=Builtin,{BASE_DN}");
+    admin.add_member(&tier0_dn, &dn).await;
+    admin.add_member(&print_ops, &dn).await;
+    let mut prof = profile(LDAPS_URL, Some(&dc.ca_file), CommonSettings::default());
+    if let ProviderConfig::Ad(c) = &mut prof.provider {
+        c.privileged_groups = vec![tier0.clone(), format!("CN=Domain Admins,CN=Users,{BASE_DN}")];
+    }
+    let p = Ad::new(&prof, Secret::new(ADMIN_PASSWORD)).unwrap();
+    let u = p.resolve(&name).await.unwrap();
+    assert_eq!(p.state(&u).await.unwrap().details["privileged_groups"], json!([tier0]));
+    let out = act(&p, &u, Action::RemoveRoles, &no_params(), None).await.unwrap();
+    assert!(out.changed, "{out:?}");
+    assert_eq!(
+        admin.member_of(&dn).await,
+        vec![print_ops.to_lowercase()],
+        "Print Operators is not in the configured list"
+    );
+
+    // A configured entry that is not a group is a clear profile error.
+    if let ProviderConfig::Ad(c) = &mut prof.provider {
+        c.privileged_groups = vec![name.clone()];
+    }
+    let e = Ad::new(&prof, Secret::new(ADMIN_PASSWORD)).unwrap().resolve(&name).await.unwrap_err();
+    assert!(e.message.contains("`privileged_groups`") && e.message.contains("is not a group"), "{e}");
+    assert!(e.hint.unwrap().contains("privileged_groups"));
+}
+
+#[tokio::test]
 async fn restrict_and_unrestrict_are_idempotent() {
     let Some(dc) = samba::dc() else { return };
     let mut admin = Admin::connect(dc).await;
@@ -731,6 +821,13 @@ async fn the_binary_runs_every_action_on_the_dc() {
     for f in walk(&env.state) {
         assert!(!std::fs::read_to_string(&f).unwrap_or_default().contains(&pw), "password in {}", f.display());
     }
+
+    // The bind account itself is refused by the engine's guard (`is_self`).
+    let (_, b) = env.json_batch(&["--tenant", "corp", "disable", ADMIN]);
+    let r = b.task(ADMIN, "disable").result();
+    assert_eq!(r.status, "skipped", "{r:#?}");
+    assert!(r.message.contains("signs in with"), "{r:#?}");
+    assert_eq!(admin.uac(ADMIN_DN).await & 2, 0, "the administrator is still enabled");
 
     // Not supported on AD: refused before anything runs, with a hint naming the cloud tenant.
     let out = env.run(&["-o", "json", "--yes", "--tenant", "corp", "revoke-sessions", &upn]);

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapResult, Mod, Scope, SearchEntry, SearchOptions};
@@ -145,11 +146,26 @@ pub struct Pool {
     cfg: ConnConfig,
     idle: Mutex<Vec<Ldap>>,
     permits: Semaphore,
+    /// The first bind (or certificate) failure, returned to every later caller without
+    /// trying again: a bulk run with a wrong password must not send a thousand failed binds
+    /// and lock the bind account out (AD's lockout threshold counts each one).
+    refused: Mutex<Option<ProviderError>>,
+    /// Until one bind has succeeded, connections are opened one at a time, so that a wrong
+    /// password costs one failed bind, not one per pooled connection.
+    first_bind: tokio::sync::Mutex<()>,
+    bound: AtomicBool,
 }
 
 impl Pool {
     pub fn new(cfg: ConnConfig, size: usize) -> Pool {
-        Pool { cfg, idle: Mutex::new(Vec::new()), permits: Semaphore::new(size.max(1)) }
+        Pool {
+            cfg,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(size.max(1)),
+            refused: Mutex::new(None),
+            first_bind: tokio::sync::Mutex::new(()),
+            bound: AtomicBool::new(false),
+        }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -177,9 +193,34 @@ impl Pool {
         };
         let ldap = match reused {
             Some(l) => l,
-            None => connect(&self.cfg).await?,
+            None => self.open().await?,
         };
         Ok(Conn { ldap: Some(ldap), pool: self, broken: false, _permit: permit })
+    }
+}
+
+impl Pool {
+    async fn open(&self) -> Result<Ldap, ProviderError> {
+        let mut gate = None;
+        if !self.bound.load(Ordering::Acquire) {
+            let g = self.first_bind.lock().await;
+            if !self.bound.load(Ordering::Acquire) {
+                gate = Some(g);
+            }
+        }
+        if let Some(e) = self.refused.lock().expect("pool lock").clone() {
+            return Err(e);
+        }
+        let res = connect(&self.cfg).await;
+        match &res {
+            Ok(_) => self.bound.store(true, Ordering::Release),
+            Err(e) if e.kind == ErrorKind::Authentication => {
+                self.refused.lock().expect("pool lock").get_or_insert_with(|| e.clone());
+            }
+            Err(_) => {}
+        }
+        drop(gate);
+        res
     }
 }
 

@@ -278,6 +278,11 @@ async fn an_unanswering_server_times_out_with_a_clear_error() {
     assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
     assert!(e.message.contains("timed out after 5 s") && e.message.contains(&url), "{}", e.message);
     assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(10), "{took:?}");
+    // The other tasks of the run fail at once with the same error instead of waiting 5 s each.
+    let t = Instant::now();
+    let again = futures::future::join_all((0..20).map(|_| p.resolve("bob"))).await;
+    assert!(again.iter().all(|r| r.as_ref().unwrap_err().message == e.message));
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
 
     // A closed port fails at once.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

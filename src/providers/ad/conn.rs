@@ -146,9 +146,10 @@ pub struct Pool {
     cfg: ConnConfig,
     idle: Mutex<Vec<Ldap>>,
     permits: Semaphore,
-    /// The first bind (or certificate) failure, returned to every later caller without
-    /// trying again: a bulk run with a wrong password must not send a thousand failed binds
-    /// and lock the bind account out (AD's lockout threshold counts each one).
+    /// The first bind (or certificate) failure, or the first connection failure before any
+    /// bind succeeded, returned to every later caller without trying again: a bulk run with a
+    /// wrong password must not send a thousand failed binds and lock the bind account out
+    /// (AD's lockout threshold counts each one), nor wait for an unreachable DC once per task.
     refused: Mutex<Option<ProviderError>>,
     /// Until one bind has succeeded, connections are opened one at a time, so that a wrong
     /// password costs one failed bind, not one per pooled connection.
@@ -214,7 +215,9 @@ impl Pool {
         let res = connect(&self.cfg).await;
         match &res {
             Ok(_) => self.bound.store(true, Ordering::Release),
-            Err(e) if e.kind == ErrorKind::Authentication => {
+            // A DC never reached in this run (down, wrong host, timeout) is not retried by
+            // every task either: a thousand tasks would otherwise wait 5 s each.
+            Err(e) if e.kind == ErrorKind::Authentication || !self.bound.load(Ordering::Acquire) => {
                 self.refused.lock().expect("pool lock").get_or_insert_with(|| e.clone());
             }
             Err(_) => {}

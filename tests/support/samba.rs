@@ -342,7 +342,6 @@ fn run(cmd: &mut Command, log: &Path) -> Result<(), String> {
 
 fn on_path(tool: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        || ["/usr/sbin", "/sbin"].iter().any(|d| Path::new(d).join(tool).is_file())
 }
 
 fn is_root() -> bool {

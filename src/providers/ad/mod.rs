@@ -10,7 +10,7 @@
 mod actions;
 mod conn;
 mod errors;
-pub mod filter;
+mod filter;
 mod password;
 
 use std::collections::HashMap;

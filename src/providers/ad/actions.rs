@@ -220,7 +220,7 @@ impl Ad {
     }
 
     /// The minimum length of the fine-grained password policy that applies to the user, where
-    /// the bind account may read it [doc: MS-ADA2 msDS-ResultantPSO].
+    /// the bind account may read it [doc: learn.microsoft.com ms-DS-Resultant-PSO attribute].
     async fn pso_min_length(&self, c: &mut Conn<'_>, user: &Entry) -> usize {
         let Some(pso) = user.str("msDS-ResultantPSO") else { return 0 };
         match c.read(&pso, "(objectClass=*)", &["msDS-MinimumPasswordLength"]).await {
@@ -589,7 +589,7 @@ impl Ad {
 
     /// `tenant test`: bind, base DN, and per action whether the bind account may write what
     /// the action writes, from `allowedAttributesEffective` (the attributes the caller may
-    /// write on that object [doc: MS-ADA1 Allowed-Attributes-Effective]).
+    /// write on that object [doc: learn.microsoft.com Allowed-Attributes-Effective attribute]).
     pub(super) async fn run_checks(&self) -> Result<Vec<Check>, ProviderError> {
         let mut checks = Vec::new();
         let at = self.pool.endpoint();

@@ -12,9 +12,9 @@ pub const UAC_ACCOUNTDISABLE: u32 = 0x0002;
 /// change at next logon [doc: learn.microsoft.com Pwd-Last-Set attribute].
 pub const UAC_DONT_EXPIRE_PASSWORD: u32 = 0x1_0000;
 
-/// LDAP_MATCHING_RULE_IN_CHAIN: transitive group membership [doc: MS-ADTS 3.1.1.3.4.4.3].
+/// LDAP_MATCHING_RULE_IN_CHAIN: transitive group membership [doc: learn.microsoft.com "Search Filter Syntax", LDAP_MATCHING_RULE_IN_CHAIN].
 pub const IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
-/// LDAP_MATCHING_RULE_BIT_AND [doc: MS-ADTS 3.1.1.3.4.4.1].
+/// LDAP_MATCHING_RULE_BIT_AND [doc: learn.microsoft.com "Search Filter Syntax"; api-contracts §4.3].
 pub const BIT_AND: &str = "1.2.840.113556.1.4.803";
 
 /// Escape an assertion value for a search filter (RFC 4515 §3): `*`, `(`, `)`, `\` and NUL

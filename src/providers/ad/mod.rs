@@ -263,7 +263,7 @@ impl Ad {
         } else if let Some((local, _)) = b.rsplit_once('@') {
             found = c.search(root, Scope::Subtree, &by(eq("userPrincipalName", b)), &["cn"], Some(2)).await?;
             if found.is_empty() {
-                // Implicit UPN `sAMAccountName@dns-domain` [doc: MS-ADTS 5.1.1.1.1].
+                // Implicit UPN `sAMAccountName@dns-domain` [doc: learn.microsoft.com User-Principal-Name attribute].
                 found = c.search(root, Scope::Subtree, &by(eq("sAMAccountName", local)), &["cn"], Some(2)).await?;
             }
         }
@@ -294,37 +294,32 @@ impl Ad {
 
     async fn find_group(&self, c: &mut Conn<'_>, base: &str, input: &str) -> Result<Group, ProviderError> {
         let input = input.trim();
-        let mut found = if looks_like_dn(input) {
+        let found = if looks_like_dn(input) {
             c.read(input, "(objectClass=*)", &GROUP_ATTRS).await?.into_iter().collect()
         } else {
             let f = format!("(|{}{})", eq("sAMAccountName", input), eq("cn", input));
             c.search(base, Scope::Subtree, &f, &GROUP_ATTRS, Some(10)).await?
         };
-        // A user and a group may share a cn: prefer the group.
-        if found.len() > 1 && found.iter().any(is_group) {
-            found.retain(is_group);
-        }
-        match found.len() {
-            0 => Err(ProviderError::not_found(format!("no group `{input}` in `{base}`"))
+        // A user and a group may share a cn: the group is meant.
+        let groups: Vec<&Entry> = found.iter().filter(|e| is_group(e)).collect();
+        match (groups.as_slice(), found.first()) {
+            ([g], _) => Ok(group_of(g)),
+            ([], None) => Err(ProviderError::not_found(format!("no group `{input}` in `{base}`"))
                 .with_hint("give the group's sAMAccountName, cn or DN")),
-            1 => {
-                let e = &found[0];
-                if !is_group(e) {
-                    let class = e.strs("objectClass").last().cloned().unwrap_or_else(|| "entry".into());
-                    return Err(ProviderError::new(
-                        ErrorKind::InvalidRequest,
-                        format!("`{input}` is not a group: `{}` is a {class}", e.dn),
-                    )
-                    .with_hint("give the name or DN of a group"));
-                }
-                Ok(group_of(e))
+            ([], Some(e)) => {
+                let class = e.strs("objectClass").last().cloned().unwrap_or_else(|| "entry".into());
+                Err(ProviderError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("`{input}` is not a group: `{}` is a {class}", e.dn),
+                )
+                .with_hint("give the name or DN of a group"))
             }
-            _ => Err(ProviderError::new(
+            (many, _) => Err(ProviderError::new(
                 ErrorKind::InvalidRequest,
                 format!(
                     "`{input}` names {} groups: {}",
-                    found.len(),
-                    found.iter().map(|e| format!("`{}`", e.dn)).collect::<Vec<_>>().join(", ")
+                    many.len(),
+                    many.iter().map(|e| format!("`{}`", e.dn)).collect::<Vec<_>>().join(", ")
                 ),
             )
             .with_hint("give the group's DN")),
@@ -419,7 +414,7 @@ impl Provider for Ad {
                 && domain.eq_ignore_ascii_case(&d.dns_name)
             {
                 // Implicit UPN: an account without userPrincipalName still signs in as
-                // sAMAccountName@dns-domain [doc: MS-ADTS 5.1.1.1.1 userPrincipalName].
+                // sAMAccountName@dns-domain [doc: learn.microsoft.com User-Principal-Name attribute].
                 v = c
                     .search(base, Scope::Subtree, &filter::user(&eq("sAMAccountName", local)), &USER_ATTRS, Some(5))
                     .await?;
@@ -447,7 +442,7 @@ impl Provider for Ad {
         let mut c = self.pool.get().await?;
         let mut attrs = USER_ATTRS.to_vec();
         // tokenGroups: every group SID of the user, nested and primary included; a
-        // constructed attribute, readable with a base-scope search only [doc: MS-ADA3 2.334].
+        // constructed attribute, readable with a base-scope search only [doc: learn.microsoft.com Token-Groups attribute].
         attrs.push("tokenGroups");
         let e = self.read_user(&mut c, &user.id, &attrs).await?;
         let uac = uac(&e)?;

@@ -793,6 +793,15 @@ async fn the_binary_runs_every_action_on_the_dc() {
     assert!(b.task(&upn, "restrict").result().changed);
     assert!(admin.member_of(&dn).await.contains(&q_dn.to_lowercase()));
 
+    let (code, b) = env.json_batch(&["--tenant", "corp", "unrestrict", "--dry-run", &upn]);
+    assert_eq!(code, 0);
+    assert!(b.dry_run && b.task(&upn, "unrestrict").result().changed);
+    assert!(admin.member_of(&dn).await.contains(&q_dn.to_lowercase()), "a dry run changes nothing");
+    let (_, b) = env.json_batch(&["--tenant", "corp", "unrestrict", &upn]);
+    assert!(b.task(&upn, "unrestrict").result().changed);
+    assert!(!admin.member_of(&dn).await.contains(&q_dn.to_lowercase()));
+    env.json_batch(&["--tenant", "corp", "restrict", &upn]);
+
     let (_, b) = env.json_batch(&["--tenant", "corp", "remove-groups", &upn]);
     let r = b.task(&upn, "remove-groups").result();
     assert_eq!(r.before["groups"][0]["dn"].as_str().unwrap().to_lowercase(), g_dn.to_lowercase(), "{r:#?}");
@@ -835,13 +844,12 @@ async fn the_binary_runs_every_action_on_the_dc() {
     assert_eq!(admin.uac(ADMIN_DN).await & 2, 0, "the administrator is still enabled");
 
     // Not supported on AD: refused before anything runs, with a hint naming the cloud tenant.
-    let out = env.run(&["-o", "json", "--yes", "--tenant", "corp", "revoke-sessions", &upn]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("not supported by the ad provider") && stderr(&out).contains("cloud tenant"),
-        "{}",
-        stderr(&out)
-    );
+    for action in ["revoke-sessions", "enforce-mfa"] {
+        let out = env.run(&["-o", "json", "--yes", "--tenant", "corp", action, &upn]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("not supported by the ad provider") && err.contains("cloud tenant"), "{err}");
+    }
 }
 
 #[tokio::test]

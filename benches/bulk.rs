@@ -34,15 +34,10 @@ fn run_measured(mut cmd: Command) -> (Duration, u64, bool) {
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0;
     loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kb) = text
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                peak_kb = peak_kb.max(kb);
-            }
+        let text = std::fs::read_to_string(&status_path).unwrap_or_default();
+        let hwm = text.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1));
+        if let Some(kb) = hwm.and_then(|v| v.parse::<u64>().ok()) {
+            peak_kb = peak_kb.max(kb);
         }
         if let Some(status) = child.try_wait().expect("wait") {
             let elapsed = start.elapsed();
@@ -121,6 +116,7 @@ fn main() {
                 params: ActionParams::default(),
                 description: None,
                 tenants: vec!["bench".into()],
+                reverses: None,
                 results: vec![],
             };
             let mut header = BatchHeader {
@@ -135,7 +131,12 @@ fn main() {
                 actions: vec![Action::RevokeSessions],
                 tenants: vec!["bench".into()],
                 counts: [(Status::Queued, 1)].into(),
-                meta: Default::default(),
+                approval: None,
+                undo_of: None,
+                undone_by: Vec::new(),
+                expires_at: None,
+                expired_by: None,
+                not_reversed: Vec::new(),
             };
             let w = log.create(&header, std::slice::from_ref(&task)).unwrap();
             let mut done = task.clone();

@@ -107,7 +107,6 @@ pub enum Cloud {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EntraConfig {
     pub tenant_id: String,
     pub client_id: String,
@@ -123,7 +122,6 @@ pub struct EntraConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OktaConfig {
     pub org_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,7 +131,6 @@ pub struct OktaConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GoogleConfig {
     pub domain: String,
     pub admin_email: String,
@@ -144,8 +141,6 @@ pub struct GoogleConfig {
     pub token_url: Option<String>,
 }
 
-// No `deny_unknown_fields`: the profile flattens `CommonSettings` beside this struct, so
-// its fields (`restricted_group`, ...) reach this struct too and would be refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdConfig {
     pub url: String,
@@ -161,7 +156,6 @@ pub struct AdConfig {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SandboxConfig {
     /// Generic users seeded as `user00001@NAME.test`...; `None` seeds the demo directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +257,29 @@ impl TenantProfile {
     }
 }
 
+/// The settings a profile of this provider may have.
+fn known_keys(kind: ProviderKind) -> Vec<&'static str> {
+    let mut keys = vec![
+        "provider",
+        "restricted_group",
+        "mfa_group",
+        "phishing_resistant_mfa_group",
+        "protected",
+        "max_targets",
+        "approval_required_for",
+        "approval_threshold",
+        "self_approval",
+    ];
+    keys.extend_from_slice(match kind {
+        ProviderKind::Entra => &["tenant_id", "client_id", "certificate", "cloud", "graph_url", "login_url"][..],
+        ProviderKind::Okta => &["org_url", "client_id", "private_key"],
+        ProviderKind::Google => &["domain", "admin_email", "service_account_file", "api_url", "token_url"],
+        ProviderKind::Ad => &["url", "bind_dn", "base_dn", "ca_file", "insecure_skip_verify", "privileged_groups"],
+        ProviderKind::Sandbox => &["users", "latency_ms", "fail_rate"],
+    });
+    keys
+}
+
 /// Tenant names become env var suffixes and file names: keep them simple.
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -328,8 +345,19 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(Error::io(format!("cannot read config `{}`", path.display()), e)),
         };
-        let mut cfg: Config =
-            toml::from_str(&text).map_err(|e| Error::Config { path: path.into(), message: e.message().to_string() })?;
+        let bad = |message: String| Error::Config { path: path.into(), message };
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
+        // serde cannot deny unknown fields through `flatten`, so typos are caught here.
+        let raw: toml::Table = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
+        if let Some(toml::Value::Table(tenants)) = raw.get("tenants") {
+            for (name, t) in tenants {
+                let (Some(table), Some(profile)) = (t.as_table(), cfg.tenants.get(name)) else { continue };
+                let known = known_keys(profile.provider.kind());
+                if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
+                    return Err(bad(format!("tenant `{name}`: unknown setting `{key}`")));
+                }
+            }
+        }
         for (name, t) in cfg.tenants.iter_mut() {
             t.name = name.clone();
             t.validate()?;
@@ -424,6 +452,17 @@ mod tests {
         assert_eq!(c.common.protected, vec!["bg@contoso.com"]);
         let again: Config = toml::from_str(&toml::to_string_pretty(&cfg).unwrap()).unwrap();
         assert_eq!(again.tenants, cfg.tenants);
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[tenants.lab]\nprovider = \"sandbox\"\nuser = 5\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("unknown setting `user`"), "{err}");
+        std::fs::write(&path, "[tenants.lab]\nprovider = \"sandbox\"\nusers = 5\nprotected = [\"a\"]\n").unwrap();
+        assert_eq!(Config::load(&path).unwrap().tenants["lab"].common.protected, ["a"]);
     }
 
     #[test]

@@ -72,8 +72,9 @@ pub enum Error {
     #[error("no secret for tenant `{tenant}`: {reason}")]
     MissingSecret { tenant: String, env_var: String, reason: String },
 
-    #[error("{} invalid {} in `{file}`", errors.len(), if errors.len() == 1 { "row" } else { "rows" })]
-    InvalidCsv { file: String, errors: Vec<LineError> },
+    /// `errors` lists the first bad rows; `omitted` counts the bad rows past that list.
+    #[error("{} invalid {} in `{file}`", errors.len() as u64 + omitted, if errors.len() as u64 + omitted == 1 { "row" } else { "rows" })]
+    InvalidCsv { file: String, errors: Vec<LineError>, omitted: u64 },
 
     #[error("{message}")]
     InvalidInput { message: String, hint: Option<String> },
@@ -87,6 +88,9 @@ pub enum Error {
         #[source]
         source: ProviderError,
     },
+
+    #[error("{message}")]
+    NotAllowed { message: String, hint: String },
 
     #[error("no batch `{0}` in the task log")]
     UnknownBatch(String),
@@ -130,7 +134,7 @@ impl Error {
             | Error::InvalidInput { .. }
             | Error::NeedsConfirmation { .. }
             | Error::UnknownBatch(_) => ExitCode::Usage,
-            Error::MissingSecret { .. } => ExitCode::Auth,
+            Error::MissingSecret { .. } | Error::NotAllowed { .. } => ExitCode::Auth,
             Error::Provider { source, .. } => match source.kind {
                 ErrorKind::Authentication | ErrorKind::Permission => ExitCode::Auth,
                 ErrorKind::Unsupported | ErrorKind::NotFound | ErrorKind::InvalidRequest => ExitCode::Usage,
@@ -166,6 +170,7 @@ impl Error {
                 source.hint.clone().or_else(|| source.kind.default_hint().map(Into::into))
             }
             Error::UnknownBatch(_) => Some("`remediate history` lists the batches".into()),
+            Error::NotAllowed { hint, .. } => Some(hint.clone()),
             Error::TaskLog { .. } => {
                 Some("check the state dir (`--state-dir` / `REMEDIATE_STATE_DIR`) and its permissions".into())
             }
@@ -176,8 +181,13 @@ impl Error {
     /// Extra lines printed after the error (every bad CSV line).
     pub fn details(&self) -> Vec<String> {
         match self {
-            Error::InvalidCsv { file, errors } => {
-                errors.iter().map(|e| format!("{file}:{}: {}", e.line, e.reason)).collect()
+            Error::InvalidCsv { file, errors, omitted } => {
+                let mut lines: Vec<String> =
+                    errors.iter().map(|e| format!("{file}:{}: {}", e.line, e.reason)).collect();
+                if *omitted > 0 {
+                    lines.push(format!("{file}: … and {omitted} more"));
+                }
+                lines
             }
             _ => Vec::new(),
         }

@@ -311,6 +311,9 @@ pub struct Task {
     pub description: Option<String>,
     /// Tenants this task runs on.
     pub tenants: Vec<String>,
+    /// For the tasks of an undo batch: what they reverse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<Reversal>,
     #[serde(default)]
     pub results: Vec<TenantResult>,
 }
@@ -322,7 +325,13 @@ fn is_default_params(p: &ActionParams) -> bool {
 impl Task {
     /// Recompute `status` from the results (DESIGN.md §3).
     pub fn aggregate(&mut self) {
-        self.status = aggregate_results(&self.results, self.tenants.len());
+        self.status = if self.results.iter().any(|r| r.status == Status::PendingApproval) {
+            Status::PendingApproval
+        } else if self.results.iter().any(|r| r.status == Status::Rejected) {
+            Status::Rejected
+        } else {
+            aggregate_results(&self.results, self.tenants.len())
+        };
     }
 }
 
@@ -407,9 +416,73 @@ pub struct BatchHeader {
     pub tenants: Vec<String>,
     /// Task count per status.
     pub counts: std::collections::BTreeMap<Status, u64>,
-    /// Extension point for governance (approvals, undo links, expiry); kept opaque here.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub meta: serde_json::Map<String, serde_json::Value>,
+    /// Why the batch waits for an approval, and who decided it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+    /// The batch this one undoes (`undo`, `expire`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_of: Option<String>,
+    /// Batches that undid this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undone_by: Vec<String>,
+    /// `--for DURATION`: when `expire` undoes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<jiff::Timestamp>,
+    /// The undo batch `expire` ran for it (so it runs once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_by: Option<String>,
+    /// Changes of the undone batch that cannot be reversed (password resets, revoked sessions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_reversed: Vec<NotReversed>,
+}
+
+/// The approval state of a batch (DESIGN.md §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    /// `--require-approval`, or the tenant policy that asked for it.
+    pub required_because: String,
+    pub requested_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<jiff::Timestamp>,
+    /// The rejection reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+/// A change `undo` could not reverse, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotReversed {
+    pub user: String,
+    pub action: Action,
+    pub tenant: String,
+    pub reason: String,
+}
+
+/// What an inverse task reverses: the original result's recorded state per tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reversal {
+    pub batch_id: String,
+    pub task_id: String,
+    /// Per tenant: the original result's `before` (what to restore) and `after` (what the
+    /// user should still look like, or someone else changed it since).
+    pub results: std::collections::BTreeMap<String, RecordedChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedChange {
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
 }
 
 impl BatchHeader {
@@ -419,7 +492,12 @@ impl BatchHeader {
 
     /// Recompute `status` from `counts` (plus batch-level states that tasks do not carry).
     pub fn aggregate(&mut self) {
-        if matches!(self.status, Status::PendingApproval | Status::Rejected) {
+        if self.counts.contains_key(&Status::PendingApproval) {
+            self.status = Status::PendingApproval;
+            return;
+        }
+        if self.counts.contains_key(&Status::Rejected) {
+            self.status = Status::Rejected;
             return;
         }
         self.status = aggregate(self.counts.iter().flat_map(|(s, n)| std::iter::repeat_n(*s, *n as usize)));

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use super::Ctx;
 use super::args::{ActionArgs, BulkArgs, Command, RunArgs};
-use super::{Ctx, out_err};
 use crate::config::TenantProfile;
 use crate::csv_input::{self, Input, Mode};
-use crate::engine::{Cancel, Consent, DEFAULT_CONCURRENCY, Engine, IssuedSecret, Request, Target};
+use crate::engine::{Cancel, Consent, DEFAULT_CONCURRENCY, Engine, IssuedSecret, Request, RunOutcome, Target};
 use crate::error::{Error, ExitCode, Result};
 use crate::model::ActionParams;
 use crate::output::ProgressReporter;
@@ -63,11 +63,21 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
             params: params.clone(),
             tenants: None,
             description: None,
+            reverses: None,
         });
     }
     if let Some(path) = &base.csv {
-        for row in csv_input::read(&input(path), Mode::Users)? {
-            targets.push(Target { action, user: row.user, params: params.clone(), tenants: None, description: None });
+        let parsed = csv_input::read_parsed(&input(path), Mode::Users)?;
+        report_duplicates(ctx, parsed.duplicates);
+        for row in parsed.rows {
+            targets.push(Target {
+                action,
+                user: row.user,
+                params: params.clone(),
+                tenants: None,
+                description: None,
+                reverses: None,
+            });
         }
     }
     let selected = ctx.selected()?;
@@ -76,7 +86,9 @@ pub(super) async fn action(ctx: &Ctx, command: Command) -> Result<ExitCode> {
 
 pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
     let sink = password_sink(ctx, false, args.password_file.as_deref())?;
-    let rows = csv_input::read(&input(&args.file), Mode::Bulk)?;
+    let parsed = csv_input::read_parsed(&input(&args.file), Mode::Bulk)?;
+    report_duplicates(ctx, parsed.duplicates);
+    let rows = parsed.rows;
     let selected = ctx.selected()?;
     let mut extra: Vec<TenantProfile> = Vec::new();
     let mut description = None;
@@ -100,7 +112,7 @@ pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
             roles: row.role.into_iter().collect(),
             ..ActionParams::default()
         };
-        targets.push(Target { action, user: row.user, params, tenants, description: row.description });
+        targets.push(Target { action, user: row.user, params, tenants, description: row.description, reverses: None });
     }
     let mut common = args.common.clone();
     if common.description.is_none() {
@@ -108,6 +120,12 @@ pub(super) async fn bulk(ctx: &Ctx, args: BulkArgs) -> Result<ExitCode> {
     }
     let all: Vec<TenantProfile> = selected.iter().cloned().chain(extra).collect();
     execute_on(ctx, targets, selected, all, &common, sink).await
+}
+
+fn report_duplicates(ctx: &Ctx, n: u64) {
+    if n > 0 {
+        ctx.printer.status(format!("{n} duplicate row(s) collapsed"));
+    }
 }
 
 fn input(path: &Path) -> Input {
@@ -168,6 +186,7 @@ async fn execute_on(
     if targets.is_empty() {
         return Err(Error::input("no users to act on", Some("the CSV has no data rows".to_string())));
     }
+    let expires_at = expiry(common, targets.iter().map(|t| t.action))?;
     let consent = if common.dry_run || ctx.global.yes {
         Consent::Given
     } else if ctx.printer.can_prompt() {
@@ -192,34 +211,77 @@ async fn execute_on(
         reporter: &reporter,
         cancel,
     };
-    let request = Request {
-        targets,
-        description: common.description.clone(),
-        dry_run: common.dry_run,
-        consent,
-        i_know_this_is_many: common.i_know_this_is_many,
-        operator: ctx.operator(),
-        concurrency: concurrency(),
-    };
+    let mut request = Request::new(targets, ctx.operator(), consent);
+    request.description = common.description.clone();
+    request.dry_run = common.dry_run;
+    request.i_know_this_is_many = common.i_know_this_is_many;
+    request.concurrency = concurrency();
+    request.require_approval = common.require_approval;
+    request.expires_at = expires_at;
     let outcome = engine.run(request).await;
     watcher.abort();
     reporter.finish();
     let outcome = outcome?;
     deliver_passwords(ctx, sink, &outcome.secrets)?;
-    let read = log.read(&outcome.header.batch_id)?;
-    for w in &read.warnings {
+    report(ctx, &log, &outcome)
+}
+
+/// Print a batch a run left, with its warnings, and the exit code of its status.
+pub(super) fn report(ctx: &Ctx, log: &crate::tasklog::TaskLog, outcome: &RunOutcome) -> Result<ExitCode> {
+    for line in &outcome.changed_since {
+        ctx.printer.warn(format!("changed since it was planned: {line}"));
+    }
+    let view = log.open_view(&outcome.header.batch_id)?;
+    for w in &view.warnings {
         ctx.printer.warn(w);
     }
-    ctx.printer.batch(&read.batch, false).map_err(out_err)?;
+    ctx.printer.batch(&view, false)?;
+    let h = &view.header;
     if outcome.interrupted {
-        ctx.printer.hint(format!("interrupted: `remediate status {}` shows where it stopped", outcome.header.batch_id));
+        ctx.printer.hint(format!("interrupted: `remediate retry {}` finishes it", h.batch_id));
         return Ok(ExitCode::Interrupted);
     }
-    Ok(ExitCode::for_batch(read.batch.header.status, read.batch.header.dry_run, outcome.auth_only))
+    if outcome.declined {
+        return Ok(ExitCode::Canceled);
+    }
+    if h.status == crate::model::Status::PendingApproval {
+        ctx.printer.hint(format!("another operator runs it with `remediate approve {}`", h.batch_id));
+    }
+    Ok(ExitCode::for_batch(h.status, h.dry_run, outcome.auth_only))
+}
+
+/// When a `--for DURATION` action expires; only reversible actions can have one.
+fn expiry(
+    common: &RunArgs,
+    actions: impl IntoIterator<Item = crate::model::Action>,
+) -> Result<Option<jiff::Timestamp>> {
+    let Some(text) = &common.for_duration else { return Ok(None) };
+    if let Some(a) = actions.into_iter().find(|a| !a.is_reversible()) {
+        return Err(Error::usage(
+            format!("`--for` cannot time-box `{a}`: it cannot be undone"),
+            Some(
+                "`--for` works with disable, enable, enforce-mfa, remove-roles, remove-groups, restrict, unrestrict"
+                    .to_string(),
+            ),
+        ));
+    }
+    let bad = || {
+        Error::usage(
+            format!("`{text}` is not a duration"),
+            Some("give a duration such as `90m`, `24h` or `7d`".to_string()),
+        )
+    };
+    let span: jiff::Span = text.trim().parse().map_err(|_| bad())?;
+    let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC);
+    let at = now.checked_add(span).map_err(|_| bad())?.timestamp();
+    if at <= now.timestamp() {
+        return Err(bad());
+    }
+    Ok(Some(at))
 }
 
 /// Concurrency of provider calls; `REMEDIATE_CONCURRENCY` overrides it (benchmarks).
-fn concurrency() -> usize {
+pub(super) fn concurrency() -> usize {
     std::env::var("REMEDIATE_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,6 +1,9 @@
 //! The command-line definition (clap derive). Completions and man pages are generated
 //! from it, so every help text here is user documentation.
 
+// The argument structs are built once per run; boxing them would only add noise.
+#![allow(clippy::large_enum_variant)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -92,6 +95,16 @@ pub enum Command {
     Bulk(BulkArgs),
     /// Show a batch and its tasks
     Status(StatusArgs),
+    /// Approve a batch that is pending approval, and run it
+    Approve(BatchIdArgs),
+    /// Reject a batch that is pending approval; nothing of it runs
+    Reject(RejectArgs),
+    /// Run again the tasks of a batch that were unsuccessful or interrupted
+    Retry(BatchIdArgs),
+    /// Reverse what a batch changed, from the state it recorded before acting
+    Undo(UndoArgs),
+    /// Undo every `--for` action whose time is up (for cron or a systemd timer)
+    Expire,
     /// Search the remediation log, newest first
     History(HistoryArgs),
     /// Manage tenant profiles
@@ -144,6 +157,12 @@ pub struct RunArgs {
     /// Needed besides `--yes` when the targets exceed the tenant's `max_targets`: the exact count
     #[arg(long, value_name = "N")]
     pub i_know_this_is_many: Option<usize>,
+    /// Park the batch until another operator runs `remediate approve`
+    #[arg(long)]
+    pub require_approval: bool,
+    /// Undo it automatically after this long (`24h`, `7d`, `90m`) when `remediate expire` runs; reversible actions only
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_duration: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -220,6 +239,33 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct BatchIdArgs {
+    /// The batch id (or a unique prefix of at least 8 characters)
+    #[arg(value_name = "BATCH_ID")]
+    pub batch_id: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RejectArgs {
+    /// The batch id (or a unique prefix of at least 8 characters)
+    #[arg(value_name = "BATCH_ID")]
+    pub batch_id: String,
+    /// Why it is rejected; recorded in the batch
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UndoArgs {
+    /// The batch id (or a unique prefix of at least 8 characters)
+    #[arg(value_name = "BATCH_ID")]
+    pub batch_id: String,
+    /// Reverse even what someone else changed since the batch ran
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct HistoryArgs {
     /// Only batches that acted on this user
     #[arg(long, value_name = "USER")]
@@ -236,6 +282,9 @@ pub struct HistoryArgs {
     /// At most this many batches
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: usize,
+    /// Check the log's hash chain and report the first record that was altered or removed
+    #[arg(long)]
+    pub verify: bool,
 }
 
 fn parse_action(s: &str) -> Result<Action, String> {

@@ -4,6 +4,7 @@
 mod act;
 pub mod args;
 pub mod generate;
+mod govern;
 mod history;
 mod status;
 mod tenant;
@@ -107,6 +108,11 @@ async fn run(cli: Cli, printer: &Printer) -> Result<ExitCode> {
     let ctx = Ctx::new(cli.global, printer.clone())?;
     match cli.command {
         Command::Status(a) => status::run(&ctx, a).await,
+        Command::Approve(a) => govern::approve(&ctx, a).await,
+        Command::Reject(a) => govern::reject(&ctx, a).await,
+        Command::Retry(a) => govern::retry(&ctx, a).await,
+        Command::Undo(a) => govern::undo(&ctx, a).await,
+        Command::Expire => govern::expire(&ctx).await,
         Command::History(a) => history::run(&ctx, a),
         Command::Tenant(c) => tenant::run(&ctx, c).await,
         Command::Completions(a) => generate::completions(&ctx, a),

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use super::Ctx;
 use super::args::StatusArgs;
-use super::{Ctx, out_err};
 use crate::error::{ExitCode, Result};
+use crate::model::{ErrorKind, Status};
+use crate::tasklog::BatchView;
 
 /// How often `--watch` re-reads the batch.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
@@ -12,43 +14,43 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 pub(super) async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     let log = ctx.log()?;
     let id = log.resolve_id(&args.batch_id)?;
-    let mut read = log.read(&id)?;
+    let mut view = log.open_view(&id)?;
     if args.watch {
         let mut last = None;
-        while !read.batch.header.status.is_final() && read.batch.header.status != crate::model::Status::PendingApproval
-        {
-            let line = format!("batch {}: {} ({} tasks)", id, read.batch.header.status, read.batch.header.task_count());
-            let counts = format!("{:?}", read.batch.header.counts);
+        while !view.header.status.is_final() && view.header.status != Status::PendingApproval {
+            let counts = format!("{:?}", view.header.counts);
             if last.as_ref() != Some(&counts) {
-                ctx.printer.status(&line);
+                ctx.printer.status(format!("batch {id}: {} ({} tasks)", view.header.status, view.header.task_count()));
                 last = Some(counts);
             }
             tokio::time::sleep(WATCH_INTERVAL).await;
-            read = log.read(&id)?;
+            view = log.open_view(&id)?;
         }
     }
-    for w in &read.warnings {
+    for w in &view.warnings {
         ctx.printer.warn(w);
     }
-    ctx.printer.batch(&read.batch, args.all).map_err(out_err)?;
-    let h = &read.batch.header;
+    ctx.printer.batch(&view, args.all)?;
     if args.exit_status {
-        let auth_only = {
-            let failed: Vec<_> = read
-                .batch
-                .tasks
-                .iter()
-                .flat_map(|t| &t.results)
-                .filter(|r| r.status == crate::model::Status::Unsuccessful)
-                .collect();
-            !failed.is_empty()
-                && failed.iter().all(|r| {
-                    r.error.as_ref().is_some_and(|e| {
-                        matches!(e.kind, crate::model::ErrorKind::Authentication | crate::model::ErrorKind::Permission)
-                    })
-                })
-        };
-        return Ok(ExitCode::for_batch(h.status, h.dry_run, auth_only));
+        let h = &view.header;
+        return Ok(ExitCode::for_batch(h.status, h.dry_run, auth_only(&view)?));
     }
     Ok(ExitCode::Success)
+}
+
+/// Whether every unsuccessful result failed on authentication or permission (exit 4).
+pub(super) fn auth_only(view: &BatchView) -> Result<bool> {
+    if view.header.status != Status::Unsuccessful {
+        return Ok(false);
+    }
+    let mut any = false;
+    for task in view.tasks()? {
+        for r in task?.results.iter().filter(|r| r.status == Status::Unsuccessful) {
+            any = true;
+            if !r.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::Authentication | ErrorKind::Permission)) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(any)
 }

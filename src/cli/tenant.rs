@@ -26,7 +26,7 @@ fn require(value: Option<String>, flag: &str, provider: ProviderKind) -> Result<
         Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
         _ => Err(Error::usage(
             format!("provider `{provider}` needs `--{flag}`"),
-            Some(format!("`remediate tenant add --help` lists the flags of each provider")),
+            Some("`remediate tenant add --help` lists the flags of each provider".to_string()),
         )),
     }
 }

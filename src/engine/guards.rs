@@ -32,6 +32,28 @@ fn takes_top_admin(task: &Task) -> bool {
     }
 }
 
+/// What differs between the state a batch left (`after`) and the state now, as far as
+/// the recorded values say.
+fn changed_since(after: &serde_json::Value, state: &crate::providers::UserState) -> Option<String> {
+    if let (Some(want), Some(now)) = (after.get("accountEnabled").and_then(|v| v.as_bool()), state.enabled)
+        && want != now
+    {
+        let word = |b: bool| if b { "enabled" } else { "disabled" };
+        return Some(format!("sign-in is now {}, the batch left it {}", word(now), word(want)));
+    }
+    let member = after.get("member").and_then(|v| v.as_bool());
+    let group = after.get("group").and_then(|g| g.get("name")).and_then(|n| n.as_str());
+    let groups = state.details.get("groups").and_then(|g| g.as_array());
+    if let (Some(want), Some(group), Some(groups)) = (member, group, groups) {
+        let now = groups.iter().any(|g| g.as_str().is_some_and(|g| g.eq_ignore_ascii_case(group)));
+        if now != want {
+            let word = |b: bool| if b { "a member" } else { "not a member" };
+            return Some(format!("the user is now {} of `{group}`, the batch left it {}", word(now), word(want)));
+        }
+    }
+    None
+}
+
 pub(super) async fn apply(
     engine: &Engine<'_>,
     tasks: &[Task],
@@ -41,26 +63,44 @@ pub(super) async fn apply(
     // Protected accounts and the tool's own account.
     for (task, plan) in tasks.iter().zip(plans.iter_mut()) {
         for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
-            let Planned::Apply { user, state } = p else { continue };
+            let Planned::Apply { user, state, .. } = p else { continue };
             let tenant = &engine.tenants[tenant_name];
             let protected = tenant.profile.common.protected.iter().any(|name| {
                 [task.user.as_str(), user.name.as_str(), user.id.as_str()].iter().any(|u| u.eq_ignore_ascii_case(name))
             });
             if protected {
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("protected account: `{}` is in tenant `{tenant_name}`'s protected list", user.name),
                     Some("break-glass and service accounts are never touched; remove it from `protected` in the config if this is really meant".into()),
-                ));
+                )));
             } else if state.is_self {
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("`{}` is the account remediate itself signs in with on tenant `{tenant_name}`", user.name),
                     Some(
                         "acting on it would cut off the tool mid-incident; use another admin account for this one"
                             .into(),
                     ),
-                ));
+                )));
+            }
+        }
+    }
+
+    // Undo: refuse to reverse what someone else changed since (unless `--force`).
+    if !request.force {
+        for (task, plan) in tasks.iter().zip(plans.iter_mut()) {
+            let Some(rev) = &task.reverses else { continue };
+            for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
+                let Planned::Apply { state, .. } = p else { continue };
+                let Some(rec) = rev.results.get(tenant_name) else { continue };
+                if let Some(why) = changed_since(&rec.after, state) {
+                    *p = Planned::Done(Box::new(guard_result(
+                        &engine.tenants[tenant_name],
+                        format!("changed since batch {}: {why}", rev.batch_id),
+                        Some("someone else changed it after the batch; `undo --force` reverses it anyway".into()),
+                    )));
+                }
             }
         }
     }
@@ -73,7 +113,7 @@ pub(super) async fn apply(
             continue;
         }
         for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
-            let Planned::Apply { user, state } = p else { continue };
+            let Planned::Apply { user, state, .. } = p else { continue };
             if !state.top_admin {
                 continue;
             }
@@ -100,14 +140,14 @@ pub(super) async fn apply(
                 } else {
                     "this is the last enabled holder of the top admin role"
                 };
-                *p = Planned::Done(guard_result(
+                *p = Planned::Done(Box::new(guard_result(
                     tenant,
                     format!("{why} on tenant `{tenant_name}`: `{}` is kept", user.name),
                     Some(
                         "give another account the role first; remediate never locks a tenant out of its last admin"
                             .into(),
                     ),
-                ));
+                )));
             }
         }
     }
@@ -135,7 +175,7 @@ pub(super) async fn apply(
             for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
                 if over.contains(tenant_name.as_str()) && matches!(p, Planned::Apply { .. }) {
                     let tenant = &engine.tenants[tenant_name];
-                    *p = Planned::Done(guard_result(
+                    *p = Planned::Done(Box::new(guard_result(
                         tenant,
                         format!(
                             "too many targets at once: {} on tenant `{tenant_name}`, above its max_targets {}",
@@ -143,7 +183,7 @@ pub(super) async fn apply(
                             tenant.profile.max_targets()
                         ),
                         Some(format!("if this is really meant, run again with `--i-know-this-is-many {total}`")),
-                    ));
+                    )));
                 }
             }
         }

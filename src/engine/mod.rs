@@ -6,6 +6,7 @@
 //! is data in the batch, never an early return.
 
 mod guards;
+pub mod undo;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use futures::StreamExt;
 use crate::config::TenantProfile;
 use crate::error::{Error, ProviderError, Result};
 use crate::model::{
-    Action, ActionParams, Batch, BatchHeader, ErrorInfo, ErrorKind, SCHEMA_VERSION, Status, Task, TenantResult,
+    Action, ActionParams, Approval, Batch, BatchHeader, Decision, ErrorInfo, ErrorKind, NotReversed, Reversal,
+    SCHEMA_VERSION, Status, Task, TenantResult,
 };
 use crate::providers::{ApplyContext, Mode, Provider, UserRef, UserState};
 use crate::secret::Secret;
@@ -27,7 +29,7 @@ use crate::tasklog::{JournalWriter, TaskLog};
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// One thing the operator asked for: an action on a user, optionally on named tenants only.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Target {
     pub action: Action,
     pub user: String,
@@ -36,6 +38,8 @@ pub struct Target {
     pub tenants: Option<Vec<String>>,
     /// A CSV row's `description`.
     pub description: Option<String>,
+    /// For undo: the recorded change this target reverses.
+    pub reverses: Option<Reversal>,
 }
 
 /// A tenant the batch can run on.
@@ -63,6 +67,45 @@ pub struct Request {
     pub i_know_this_is_many: Option<usize>,
     pub operator: String,
     pub concurrency: usize,
+    /// `--require-approval`.
+    pub require_approval: bool,
+    /// `undo --force`: reverse even what someone else changed since.
+    pub force: bool,
+    /// `--for DURATION`.
+    pub expires_at: Option<jiff::Timestamp>,
+    /// The batch this one undoes.
+    pub undo_of: Option<String>,
+    /// What the undone batch changed that cannot be reversed.
+    pub not_reversed: Vec<NotReversed>,
+}
+
+impl Request {
+    /// A request with every option at its default.
+    pub fn new(targets: Vec<Target>, operator: String, consent: Consent) -> Request {
+        Request {
+            targets,
+            description: None,
+            dry_run: false,
+            consent,
+            i_know_this_is_many: None,
+            operator,
+            concurrency: DEFAULT_CONCURRENCY,
+            require_approval: false,
+            force: false,
+            expires_at: None,
+            undo_of: None,
+            not_reversed: Vec::new(),
+        }
+    }
+}
+
+/// Running an existing batch again.
+#[derive(Debug, Clone)]
+pub enum Resume {
+    /// `approve`: run a pending batch, recording the approver.
+    Approve { approver: String },
+    /// `retry`: run again what is unsuccessful, queued or in progress.
+    Retry,
 }
 
 /// What the confirmation prompt shows.
@@ -76,6 +119,8 @@ pub struct PlanSummary {
     pub to_apply: usize,
     /// Results refused or failed while planning: (user, tenant, reason).
     pub not_applied: Vec<(String, String, String)>,
+    /// For `approve`: what changed since the batch was planned.
+    pub changed_since: Vec<String>,
 }
 
 /// Phases of a run, for progress display.
@@ -115,6 +160,10 @@ pub struct RunOutcome {
     /// Every failure was an authentication or permission failure (exit code 4).
     pub auth_only: bool,
     pub interrupted: bool,
+    /// The operator declined the confirmation of an `approve` or `retry` (nothing ran).
+    pub declined: bool,
+    /// For `approve`: what changed since the batch was planned.
+    pub changed_since: Vec<String>,
 }
 
 /// Set when the operator pressed Ctrl-C: no new task starts.
@@ -132,10 +181,11 @@ impl Cancel {
 
 /// One (task, tenant) after planning.
 enum Planned {
-    /// Resolved and allowed: apply it.
-    Apply { user: UserRef, state: UserState },
-    /// Finished while planning (not found, guard, not applicable).
-    Done(TenantResult),
+    /// Resolved and allowed: apply it (`attempts` counts this one).
+    Apply { user: UserRef, state: UserState, attempts: u32 },
+    /// Finished while planning (not found, guard, not applicable); boxed, as most plans
+    /// are `Apply` and the enum is as large as its largest variant.
+    Done(Box<TenantResult>),
 }
 
 pub struct Engine<'a> {
@@ -149,37 +199,254 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Create a batch for `request`, plan it, confirm it and run it.
-    pub async fn run(&self, request: Request) -> Result<RunOutcome> {
+    /// Create a batch for `request`, plan it, confirm it (or park it for approval) and run it.
+    pub async fn run(&self, mut request: Request) -> Result<RunOutcome> {
         let tasks = self.make_tasks(&request)?;
+        // The tasks carry everything from here on; keep one copy in memory, not two.
+        request.targets = Vec::new();
         self.check_supported(&tasks)?;
-        let header = new_header(&request, &tasks);
+        let mut header = new_header(&request, &tasks);
+        let approval = if request.dry_run { None } else { self.approval_reason(&request, &tasks) };
+        header.approval = approval.map(|why| Approval {
+            required_because: why,
+            requested_by: request.operator.clone(),
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+        });
         let writer = self.log.create(&header, &tasks)?;
+        let _lock = self.log.lock_batch(&header.batch_id)?;
         let mut batch = Batch { header, tasks };
 
-        let plans = self.plan(&batch.tasks, request.concurrency).await;
+        let keep_details = batch.header.approval.is_some();
+        let plans = self.plan(&batch.tasks, request.concurrency, keep_details).await;
         let mut plans = guards::apply(self, &batch.tasks, plans, &request).await;
+        if !keep_details {
+            strip_details(&mut plans);
+        }
+        let work: Vec<(usize, Vec<Planned>)> = plans.into_iter().enumerate().collect();
 
         let mut secrets = Vec::new();
+        let mut declined = false;
+        let mut failures = Failures::default();
         if request.dry_run {
-            self.execute(&mut batch, &mut plans, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
+            failures = self.execute(&mut batch, work, Mode::DryRun, &writer, request.concurrency, &mut secrets).await?;
+        } else if batch.header.approval.is_some() {
+            self.park_for_approval(&mut batch, work, &writer).await?;
         } else {
-            let summary = summarize(&batch, &plans);
-            let agreed = match request.consent {
-                Consent::Given => true,
-                Consent::Ask => summary.to_apply == 0 || self.reporter.confirm(&summary),
-            };
-            if !agreed {
-                self.cancel_all(&mut batch, &mut plans);
-                for (i, task) in batch.tasks.iter().enumerate() {
-                    writer.finished(i as u32, task).await?;
-                }
+            let summary = summarize(&batch, &work, Vec::new());
+            if self.agreed(request.consent, &summary) {
+                failures =
+                    self.execute(&mut batch, work, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
             } else {
-                self.execute(&mut batch, &mut plans, Mode::Apply, &writer, request.concurrency, &mut secrets).await?;
+                declined = true;
+                self.cancel_all(&mut batch, work, &writer).await?;
             }
         }
         writer.close()?;
-        self.finish(batch, secrets)
+        let mut out = self.finish(batch, secrets, failures)?;
+        out.declined = declined;
+        Ok(out)
+    }
+
+    /// Run an existing batch again: approve a pending one, or retry what did not finish.
+    pub async fn resume(
+        &self,
+        batch_id: &str,
+        how: Resume,
+        consent: Consent,
+        concurrency: usize,
+    ) -> Result<RunOutcome> {
+        let _lock = self.log.lock_batch(batch_id)?;
+        let read = self.log.read(batch_id)?;
+        let mut batch = read.batch;
+        let status = batch.header.status;
+        let request_like = Request::new(Vec::new(), String::new(), consent);
+        let (work, changed_since) = match &how {
+            Resume::Approve { approver } => {
+                if status != Status::PendingApproval {
+                    return Err(Error::input(
+                        format!("batch {batch_id} is not pending approval: it is {status}"),
+                        Some("`remediate history --status pending_approval` lists the batches that wait".to_string()),
+                    ));
+                }
+                let approval = batch.header.approval.clone().expect("a pending batch records its approval");
+                let self_ok = batch
+                    .header
+                    .tenants
+                    .iter()
+                    .all(|t| self.tenants.get(t).is_some_and(|t| t.profile.common.self_approval));
+                if approval.requested_by == *approver && !self_ok {
+                    return Err(Error::NotAllowed {
+                        message: format!("`{approver}` requested batch {batch_id} and cannot approve it too"),
+                        hint: "another operator must approve it (a tenant policy `self_approval = true` allows it)"
+                            .into(),
+                    });
+                }
+                let snapshots: Vec<Vec<TenantResult>> = batch.tasks.iter().map(|t| t.results.clone()).collect();
+                let plans = self.plan(&batch.tasks, concurrency, true).await;
+                let mut changed = Vec::new();
+                for ((task, plan), old) in batch.tasks.iter().zip(&plans).zip(&snapshots) {
+                    for (p, tenant) in plan.iter().zip(&task.tenants) {
+                        let before = old.iter().find(|r| &r.tenant == tenant).map(|r| &r.before);
+                        if let (Planned::Apply { state, .. }, Some(before)) = (p, before) {
+                            changed.extend(drift_lines(&task.user, tenant, before, &snapshot(state)));
+                        }
+                    }
+                }
+                let plans = guards::apply(self, &batch.tasks, plans, &request_like).await;
+                (plans.into_iter().enumerate().collect::<Vec<_>>(), changed)
+            }
+            Resume::Retry => {
+                if matches!(status, Status::PendingApproval | Status::Rejected) || batch.header.dry_run {
+                    let why = if batch.header.dry_run { "a dry run".to_string() } else { status.to_string() };
+                    return Err(Error::input(
+                        format!("batch {batch_id} cannot be retried: it is {why}"),
+                        Some("retry runs again the unsuccessful or interrupted tasks of a batch that ran".to_string()),
+                    ));
+                }
+                let mut work = Vec::new();
+                for (i, task) in batch.tasks.iter().enumerate() {
+                    if let Some(plan) = self.plan_retry(task).await {
+                        work.push((i, plan));
+                    }
+                }
+                if work.is_empty() {
+                    return Err(Error::input(
+                        format!("nothing to retry in batch {batch_id}: no task is unsuccessful, queued or in progress"),
+                        None,
+                    ));
+                }
+                let subset: Vec<Task> = work.iter().map(|(i, _)| batch.tasks[*i].clone()).collect();
+                let plans: Vec<Vec<Planned>> = work.into_iter().map(|(_, p)| p).collect();
+                let plans = guards::apply(self, &subset, plans, &request_like).await;
+                let idx: Vec<usize> = batch
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| subset.iter().any(|s| s.task_id == t.task_id))
+                    .map(|(i, _)| i)
+                    .collect();
+                (idx.into_iter().zip(plans).collect(), Vec::new())
+            }
+        };
+        let writer = self.log.reopen(batch_id)?;
+        let summary = summarize(&batch, &work, changed_since.clone());
+        let mut secrets = Vec::new();
+        if !self.agreed(consent, &summary) {
+            writer.close()?;
+            let mut out = self.finish(batch, secrets, Failures::default())?;
+            out.declined = true;
+            out.changed_since = changed_since;
+            return Ok(out);
+        }
+        if let Resume::Approve { approver } = &how {
+            let a = batch.header.approval.as_mut().expect("checked above");
+            a.decision = Some(Decision::Approved);
+            a.decided_by = Some(approver.clone());
+            a.decided_at = Some(jiff::Timestamp::now());
+        }
+        let failures = self.execute(&mut batch, work, Mode::Apply, &writer, concurrency, &mut secrets).await?;
+        writer.close()?;
+        let mut out = self.finish(batch, secrets, failures)?;
+        out.changed_since = changed_since;
+        Ok(out)
+    }
+
+    /// Which results of `task` a retry runs again; `None` when it is finished.
+    async fn plan_retry(&self, task: &Task) -> Option<Vec<Planned>> {
+        let rerun = |r: Option<&TenantResult>| {
+            r.is_none_or(|r| matches!(r.status, Status::Unsuccessful | Status::Queued | Status::InProgress))
+        };
+        let results: Vec<Option<&TenantResult>> =
+            task.tenants.iter().map(|t| task.results.iter().find(|r| &r.tenant == t)).collect();
+        if !matches!(task.status, Status::InProgress | Status::Queued) && !results.iter().any(|r| rerun(*r)) {
+            return None;
+        }
+        let mut plan = Vec::with_capacity(task.tenants.len());
+        for (tenant, old) in task.tenants.iter().zip(results) {
+            if rerun(old) {
+                let attempts = match old {
+                    Some(r) => r.attempts + 1,
+                    // Interrupted after its `in_progress` record: the write may have happened.
+                    None if task.status == Status::InProgress => 2,
+                    None => 1,
+                };
+                plan.push(match self.plan_one(task, tenant).await {
+                    Planned::Apply { user, state, .. } => Planned::Apply { user, state, attempts },
+                    Planned::Done(mut r) => {
+                        r.attempts = attempts;
+                        Planned::Done(r)
+                    }
+                });
+            } else {
+                plan.push(Planned::Done(Box::new(old.expect("kept results exist").clone())));
+            }
+        }
+        Some(plan)
+    }
+
+    fn agreed(&self, consent: Consent, summary: &PlanSummary) -> bool {
+        match consent {
+            Consent::Given => true,
+            Consent::Ask => summary.to_apply == 0 || self.reporter.confirm(summary),
+        }
+    }
+
+    /// Why this batch needs an approval, if it does: `--require-approval`, or a tenant policy.
+    fn approval_reason(&self, request: &Request, tasks: &[Task]) -> Option<String> {
+        if request.require_approval {
+            return Some("--require-approval".into());
+        }
+        for (name, tenant) in self.tenants.iter() {
+            let on_tenant: Vec<&Task> = tasks.iter().filter(|t| t.tenants.contains(name)).collect();
+            if on_tenant.is_empty() {
+                continue;
+            }
+            let common = &tenant.profile.common;
+            if let Some(a) = on_tenant.iter().map(|t| t.action).find(|a| common.approval_required_for.contains(a)) {
+                return Some(format!("tenant `{name}` requires approval for `{a}`"));
+            }
+            let users: std::collections::HashSet<String> = on_tenant.iter().map(|t| t.user.to_lowercase()).collect();
+            if let Some(n) = common.approval_threshold.filter(|n| users.len() > *n) {
+                return Some(format!(
+                    "tenant `{name}` requires approval above {n} users (this batch has {})",
+                    users.len()
+                ));
+            }
+        }
+        None
+    }
+
+    /// Record a batch as pending: each result keeps the state read while planning, so the
+    /// approver can be shown what changed since.
+    async fn park_for_approval(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+    ) -> Result<()> {
+        for (i, plan) in work {
+            let task = &mut batch.tasks[i];
+            task.results = plan
+                .into_iter()
+                .zip(&task.tenants)
+                .map(|(p, tenant)| match p {
+                    Planned::Done(r) => *r,
+                    Planned::Apply { state, .. } => TenantResult {
+                        status: Status::PendingApproval,
+                        message: "waits for approval".into(),
+                        before: snapshot(&state),
+                        attempts: 0,
+                        ..empty_result(&self.tenants[tenant])
+                    },
+                })
+                .collect();
+            task.aggregate();
+            writer.finished(i as u32, task).await?;
+        }
+        Ok(())
     }
 
     fn make_tasks(&self, request: &Request) -> Result<Vec<Task>> {
@@ -216,6 +483,7 @@ impl Engine<'_> {
                 params: t.params.clone(),
                 description: t.description.clone().filter(|d| Some(d) != request.description.as_ref()),
                 tenants,
+                reverses: t.reverses.clone(),
                 results: Vec::new(),
             });
         }
@@ -247,12 +515,22 @@ impl Engine<'_> {
     }
 
     /// Resolve every user and read its state on every tenant, concurrently.
-    async fn plan(&self, tasks: &[Task], concurrency: usize) -> Vec<Vec<Planned>> {
+    /// `keep_details`: keep each state's provider details (for an approval snapshot); undo
+    /// tasks always keep them for the changed-since check. Otherwise they are dropped at
+    /// once: a 100,000-user run should not carry them.
+    async fn plan(&self, tasks: &[Task], concurrency: usize, keep_details: bool) -> Vec<Vec<Planned>> {
         self.reporter.phase(Phase::Planning, tasks.len() as u64);
         let futures = tasks.iter().map(|task| async move {
             let mut out = Vec::with_capacity(task.tenants.len());
             for name in &task.tenants {
-                out.push(self.plan_one(task, name).await);
+                let mut planned = self.plan_one(task, name).await;
+                if let Planned::Apply { state, .. } = &mut planned
+                    && !keep_details
+                    && task.reverses.is_none()
+                {
+                    state.details = serde_json::Value::Null;
+                }
+                out.push(planned);
             }
             out
         });
@@ -262,13 +540,13 @@ impl Engine<'_> {
     async fn plan_one(&self, task: &Task, tenant_name: &str) -> Planned {
         let tenant = &self.tenants[tenant_name];
         let result = |status, error: ProviderError| {
-            Planned::Done(TenantResult {
+            Planned::Done(Box::new(TenantResult {
                 request_id: error.request_id.clone(),
                 error: Some(error.info()),
                 message: error.message.clone(),
                 status,
                 ..empty_result(tenant)
-            })
+            }))
         };
         if let Err(e) = tenant.provider.supports(task.action) {
             let e = ProviderError { kind: ErrorKind::NotApplicable, ..e };
@@ -279,40 +557,46 @@ impl Engine<'_> {
             Err(e) => return result(Status::Unsuccessful, e),
         };
         match tenant.provider.state(&user).await {
-            Ok(state) => Planned::Apply { user, state },
+            Ok(state) => Planned::Apply { user, state, attempts: 1 },
             Err(e) => result(Status::Unsuccessful, e),
         }
     }
 
-    /// Apply (or dry-run) every planned result, recording each task before and after.
+    /// Apply (or dry-run) the planned results of the tasks in `work`, recording each task
+    /// before its first write and after its last.
     async fn execute(
         &self,
         batch: &mut Batch,
-        plans: &mut [Vec<Planned>],
+        work: Vec<(usize, Vec<Planned>)>,
         mode: Mode,
         writer: &JournalWriter,
         concurrency: usize,
         secrets: &mut Vec<IssuedSecret>,
-    ) -> Result<()> {
-        self.reporter.phase(Phase::Applying, batch.tasks.len() as u64);
-        let work = batch.tasks.iter_mut().zip(plans.iter_mut()).enumerate().map(|(i, (task, plan))| {
-            let plan = std::mem::take(plan);
+    ) -> Result<Failures> {
+        self.reporter.phase(Phase::Applying, work.len() as u64);
+        // Tasks are taken out one at a time as they start, and put back slim (status only)
+        // once recorded: the journal holds the results, so memory stays flat in bulk runs.
+        let tasks = std::cell::RefCell::new(&mut batch.tasks);
+        let futures = work.into_iter().map(|(i, plan)| {
+            let mut task = std::mem::replace(&mut tasks.borrow_mut()[i], placeholder());
             async move {
                 if self.cancel.is_canceled() {
-                    return Ok((task, Vec::new(), false));
+                    return Ok((i, task, Vec::new(), Failures::default()));
                 }
                 let needs_write = plan.iter().any(|p| matches!(p, Planned::Apply { .. }));
                 if needs_write && mode == Mode::Apply {
+                    task.status = Status::InProgress;
                     writer.started(i as u32).await?;
                 }
                 let mut issued = Vec::new();
-                task.results.clear();
-                for (tenant_name, planned) in task.tenants.clone().iter().zip(plan) {
-                    let result = match planned {
-                        Planned::Done(r) => r,
-                        Planned::Apply { user, state } => {
+                let mut results = Vec::with_capacity(plan.len());
+                for (tenant_name, planned) in task.tenants.iter().zip(plan) {
+                    results.push(match planned {
+                        Planned::Done(r) => *r,
+                        Planned::Apply { user, state, attempts } => {
                             let tenant = &self.tenants[tenant_name];
-                            let (result, secret) = apply_one(tenant, task, &user, &state, mode).await;
+                            let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
+                            result.attempts = attempts;
                             if let Some(secret) = secret {
                                 issued.push(IssuedSecret {
                                     user: user.name.clone(),
@@ -322,30 +606,54 @@ impl Engine<'_> {
                             }
                             result
                         }
-                    };
-                    task.results.push(result);
+                    });
                 }
+                task.results = results;
                 task.aggregate();
-                writer.finished(i as u32, task).await?;
-                self.reporter.task_done(task);
-                Ok::<_, Error>((task, issued, true))
+                writer.finished(i as u32, &task).await?;
+                self.reporter.task_done(&task);
+                let failures = Failures::of(&task);
+                task.results = Vec::new();
+                task.reverses = None;
+                Ok::<_, Error>((i, task, issued, failures))
             }
         });
-        let mut stream = futures::stream::iter(work).buffer_unordered(concurrency.max(1));
+        let mut stream = futures::stream::iter(futures).buffer_unordered(concurrency.max(1));
+        let mut first_err = None;
+        let mut failures = Failures::default();
         while let Some(done) = stream.next().await {
-            let (_, issued, _) = done?;
-            secrets.extend(issued);
+            match done {
+                Ok((i, task, issued, f)) => {
+                    tasks.borrow_mut()[i] = task;
+                    secrets.extend(issued);
+                    failures.add(f);
+                }
+                Err(e) => {
+                    // The log could not record: stop starting tasks, keep what finished.
+                    self.cancel.cancel();
+                    first_err.get_or_insert(e);
+                }
+            }
         }
-        Ok(())
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(failures),
+        }
     }
 
-    fn cancel_all(&self, batch: &mut Batch, plans: &mut [Vec<Planned>]) {
-        for (task, plan) in batch.tasks.iter_mut().zip(plans.iter_mut()) {
-            task.results = std::mem::take(plan)
+    async fn cancel_all(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+    ) -> Result<()> {
+        for (i, plan) in work {
+            let task = &mut batch.tasks[i];
+            task.results = plan
                 .into_iter()
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
-                    Planned::Done(r) => r,
+                    Planned::Done(r) => *r,
                     Planned::Apply { .. } => TenantResult {
                         status: Status::Canceled,
                         message: "declined at the confirmation".into(),
@@ -358,27 +666,20 @@ impl Engine<'_> {
             if task.results.iter().any(|r| r.status == Status::Canceled) {
                 task.status = Status::Canceled;
             }
+            writer.finished(i as u32, task).await?;
         }
+        Ok(())
     }
 
-    fn finish(&self, batch: Batch, secrets: Vec<IssuedSecret>) -> Result<RunOutcome> {
+    /// Recount the batch, seal its header, and say how it went. `executed` counts the
+    /// failures of the tasks this run executed (their results are no longer in memory).
+    fn finish(&self, batch: Batch, secrets: Vec<IssuedSecret>, executed: Failures) -> Result<RunOutcome> {
         let mut header = batch.header;
         let mut counts = BTreeMap::new();
-        let mut failures = 0;
-        let mut auth_failures = 0;
+        let mut failures = executed;
         for t in &batch.tasks {
             *counts.entry(t.status).or_insert(0u64) += 1;
-            for r in &t.results {
-                if r.status == Status::Unsuccessful {
-                    failures += 1;
-                    if r.error
-                        .as_ref()
-                        .is_some_and(|e| matches!(e.kind, ErrorKind::Authentication | ErrorKind::Permission))
-                    {
-                        auth_failures += 1;
-                    }
-                }
-            }
+            failures.add(Failures::of(t));
         }
         header.counts = counts;
         header.aggregate();
@@ -387,7 +688,8 @@ impl Engine<'_> {
             header.finished_at = Some(jiff::Timestamp::now());
         }
         self.log.update_header(&header)?;
-        Ok(RunOutcome { header, secrets, auth_only: failures > 0 && failures == auth_failures, interrupted })
+        let auth_only = failures.total > 0 && failures.total == failures.auth;
+        Ok(RunOutcome { header, secrets, auth_only, interrupted, declined: false, changed_since: Vec::new() })
     }
 }
 
@@ -398,7 +700,8 @@ async fn apply_one(
     state: &UserState,
     mode: Mode,
 ) -> (TenantResult, Option<Secret>) {
-    let ctx = ApplyContext { mode, params: &task.params, restore: None, state };
+    let restore = task.reverses.as_ref().and_then(|r| r.results.get(&tenant.profile.name)).map(|c| &c.before);
+    let ctx = ApplyContext { mode, params: &task.params, restore, state };
     match tenant.provider.apply(user, task.action, ctx).await {
         Ok(out) => (
             TenantResult {
@@ -457,15 +760,30 @@ fn new_header(request: &Request, tasks: &[Task]) -> BatchHeader {
         actions: actions.into_iter().collect(),
         tenants: tenants.into_iter().cloned().collect(),
         counts: [(Status::Queued, tasks.len() as u64)].into(),
-        meta: Default::default(),
+        approval: None,
+        undo_of: request.undo_of.clone(),
+        undone_by: Vec::new(),
+        expires_at: request.expires_at,
+        expired_by: None,
+        not_reversed: request.not_reversed.clone(),
     }
 }
 
-fn summarize(batch: &Batch, plans: &[Vec<Planned>]) -> PlanSummary {
+fn summarize(batch: &Batch, work: &[(usize, Vec<Planned>)], changed_since: Vec<String>) -> PlanSummary {
     let mut to_apply = 0;
     let mut not_applied = Vec::new();
-    for (task, plan) in batch.tasks.iter().zip(plans) {
-        for p in plan {
+    let mut users: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut actions = BTreeSet::new();
+    let mut tenants = BTreeSet::new();
+    for (i, plan) in work {
+        let task = &batch.tasks[*i];
+        actions.insert(task.action);
+        if seen.insert(task.user.to_lowercase()) {
+            users.push(task.user.clone());
+        }
+        for (p, tenant) in plan.iter().zip(&task.tenants) {
+            tenants.insert(tenant.clone());
             match p {
                 Planned::Apply { .. } => to_apply += 1,
                 Planned::Done(r) => not_applied.push((
@@ -476,21 +794,130 @@ fn summarize(batch: &Batch, plans: &[Vec<Planned>]) -> PlanSummary {
             }
         }
     }
-    let mut users: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for t in &batch.tasks {
-        if seen.insert(t.user.to_lowercase()) {
-            users.push(t.user.clone());
-        }
-    }
     PlanSummary {
         batch_id: batch.header.batch_id.clone(),
-        actions: batch.header.actions.clone(),
-        tenants: batch.header.tenants.clone(),
+        actions: actions.into_iter().collect(),
+        tenants: tenants.into_iter().collect(),
         users,
         to_apply,
         not_applied,
+        changed_since,
     }
+}
+
+/// The state recorded for a pending batch, to compare at approval.
+fn snapshot(state: &UserState) -> serde_json::Value {
+    serde_json::json!({
+        "enabled": state.enabled,
+        "top_admin": state.top_admin,
+        "synced": state.synced,
+        "details": state.details,
+    })
+}
+
+/// "alice on demo: enabled true → false" for every field that differs.
+fn drift_lines(user: &str, tenant: &str, old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (k, v) in new {
+        if k == "details" {
+            let (Some(a), Some(b)) = (old.get(k).and_then(|v| v.as_object()), v.as_object()) else { continue };
+            for (dk, dv) in b {
+                if a.get(dk).is_some_and(|av| av != dv) {
+                    out.push(format!("{user} on {tenant}: {dk} was {} when planned, now {dv}", a[dk]));
+                }
+            }
+        } else if old.get(k).is_some_and(|ov| ov != v) {
+            out.push(format!("{user} on {tenant}: {k} was {} when planned, now {v}", old[k]));
+        }
+    }
+    out
+}
+
+fn strip_details(plans: &mut [Vec<Planned>]) {
+    for p in plans.iter_mut().flatten() {
+        if let Planned::Apply { state, .. } = p {
+            state.details = serde_json::Value::Null;
+        }
+    }
+}
+
+/// Unsuccessful results, and how many of them failed on authentication or permission.
+#[derive(Debug, Default, Clone, Copy)]
+struct Failures {
+    total: u64,
+    auth: u64,
+}
+
+impl Failures {
+    fn of(task: &Task) -> Failures {
+        let mut f = Failures::default();
+        for r in task.results.iter().filter(|r| r.status == Status::Unsuccessful) {
+            f.total += 1;
+            if r.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::Authentication | ErrorKind::Permission)) {
+                f.auth += 1;
+            }
+        }
+        f
+    }
+
+    fn add(&mut self, other: Failures) {
+        self.total += other.total;
+        self.auth += other.auth;
+    }
+}
+
+/// Stands in for a task while it is being run.
+fn placeholder() -> Task {
+    Task {
+        task_id: String::new(),
+        action: Action::Disable,
+        user: String::new(),
+        status: Status::Queued,
+        params: ActionParams::default(),
+        description: None,
+        tenants: Vec::new(),
+        reverses: None,
+        results: Vec::new(),
+    }
+}
+
+/// Reject a pending batch: nothing of it runs; the decision and the reason are recorded.
+pub async fn reject(log: &TaskLog, batch_id: &str, operator: &str, reason: &str) -> Result<BatchHeader> {
+    let _lock = log.lock_batch(batch_id)?;
+    let mut batch = log.read(batch_id)?.batch;
+    if batch.header.status != Status::PendingApproval {
+        return Err(Error::input(
+            format!("batch {batch_id} is not pending approval: it is {}", batch.header.status),
+            None,
+        ));
+    }
+    let writer = log.reopen(batch_id)?;
+    for (i, task) in batch.tasks.iter_mut().enumerate() {
+        for r in task.results.iter_mut().filter(|r| r.status == Status::PendingApproval) {
+            r.status = Status::Rejected;
+            r.message = format!("rejected by {operator}: {reason}");
+        }
+        task.aggregate();
+        writer.finished(i as u32, task).await?;
+    }
+    writer.close()?;
+    let h = &mut batch.header;
+    h.status = Status::Rejected;
+    h.finished_at = Some(jiff::Timestamp::now());
+    let mut counts = BTreeMap::new();
+    for t in &batch.tasks {
+        *counts.entry(t.status).or_insert(0u64) += 1;
+    }
+    h.counts = counts;
+    if let Some(a) = h.approval.as_mut() {
+        a.decision = Some(Decision::Rejected);
+        a.decided_by = Some(operator.to_string());
+        a.decided_at = h.finished_at;
+        a.reason = Some(reason.to_string());
+    }
+    log.update_header(h)?;
+    Ok(batch.header)
 }
 
 /// A result refused by a guard.

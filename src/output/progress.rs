@@ -112,6 +112,12 @@ impl Reporter for ProgressReporter {
                     lines.push(format!("  {u} on {t}: {why}"));
                 }
             }
+            if !s.changed_since.is_empty() {
+                lines.push("Changed since the batch was planned:".into());
+                for c in s.changed_since.iter().take(20) {
+                    lines.push(format!("  {c}"));
+                }
+            }
             lines.push(format!("batch {}", s.batch_id));
             self.printer.block(&lines);
             self.printer.confirm(&format!("Apply {} change(s)?", s.to_apply))

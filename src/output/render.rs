@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::Printer;
 use crate::cli::args::OutputFormat;
-use crate::model::{Batch, BatchHeader, SCHEMA_VERSION, Status, Task, TenantResult};
+use crate::error::Error;
+use crate::model::{BatchHeader, SCHEMA_VERSION, Status, Task, TenantResult};
+use crate::tasklog::BatchView;
 
 /// Above this many results a TTY table lists only the tasks that did not succeed.
 const TABLE_ROW_LIMIT: usize = 100;
@@ -34,15 +36,49 @@ fn color(status: Status) -> Color {
 
 fn details(r: &TenantResult) -> String {
     let mut s = r.message.clone();
-    if let Some(e) = &r.error {
-        if s.is_empty() {
-            s = e.message.clone();
-        }
+    if let Some(e) = &r.error
+        && s.is_empty()
+    {
+        s = e.message.clone();
     }
     for w in &r.warnings {
         s.push_str(&format!("\nwarning: {w}"));
     }
     s
+}
+
+/// Approval, undo and expiry facts of a batch, one line each.
+fn header_notes(h: &BatchHeader) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(a) = &h.approval {
+        let mut line = format!("approval: required because {}; requested by {}", a.required_because, a.requested_by);
+        if let (Some(d), Some(by)) = (a.decision, &a.decided_by) {
+            line.push_str(&format!(
+                "; {} by {by}",
+                if d == crate::model::Decision::Approved { "approved" } else { "rejected" }
+            ));
+        }
+        if let Some(r) = &a.reason {
+            line.push_str(&format!(" ({r})"));
+        }
+        out.push(line);
+    }
+    if let Some(u) = &h.undo_of {
+        out.push(format!("undoes batch {u}"));
+    }
+    for u in &h.undone_by {
+        out.push(format!("undone by batch {u}"));
+    }
+    if let Some(t) = h.expires_at {
+        match &h.expired_by {
+            Some(u) => out.push(format!("expired at {t}: undone by batch {u}")),
+            None => out.push(format!("expires at {t} (`remediate expire` undoes it then)")),
+        }
+    }
+    for n in &h.not_reversed {
+        out.push(format!("not reversed: {} {} on {}: {}", n.action, n.user, n.tenant, n.reason));
+    }
+    out
 }
 
 fn counts_line(h: &BatchHeader) -> String {
@@ -55,6 +91,15 @@ fn counts_line(h: &BatchHeader) -> String {
 }
 
 impl Printer {
+    /// The terminal's width; `COLUMNS`, else 120 where the terminal does not say (a pty
+    /// without a size reports 0 columns, which would squeeze every column to one character).
+    fn width(&self) -> u16 {
+        let term =
+            if self.stdout_tty { dialoguer::console::Term::stdout().size_checked().map(|(_, w)| w) } else { None };
+        let env = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok());
+        term.filter(|w| *w >= 40).or(env.filter(|w| *w >= 40)).unwrap_or(120)
+    }
+
     fn status_cell(&self, status: Status) -> Cell {
         let cell = Cell::new(format!("{} {}", mark(status), status.title()));
         if self.color { cell.fg(color(status)) } else { cell }
@@ -68,52 +113,61 @@ impl Printer {
             presets::ASCII_FULL_CONDENSED
         });
         t.set_content_arrangement(ContentArrangement::Dynamic);
-        if !self.stdout_tty {
-            t.set_width(120);
-        }
+        t.set_width(self.width());
         t
     }
 
-    /// A batch with its tasks, in the chosen format. Hints of failed results follow on stderr.
-    pub fn batch(&self, batch: &Batch, show_all: bool) -> io::Result<()> {
-        match self.format {
+    /// A batch read back from the task log, in the chosen format, streaming its tasks.
+    /// Hints of failed results follow on stderr.
+    pub fn batch(&self, view: &BatchView, show_all: bool) -> Result<(), Error> {
+        let mut hints: Vec<String> = Vec::new();
+        let mut tasks = view.tasks()?.map(|t| {
+            t.inspect(|task| {
+                for h in task.results.iter().filter_map(|r| r.error.as_ref().and_then(|e| e.hint.as_deref())) {
+                    if hints.len() < 5 && !hints.iter().any(|x| x == h) {
+                        hints.push(h.to_string());
+                    }
+                }
+            })
+        });
+        let h = &view.header;
+        let rows = view.task_count();
+        let written = match self.format {
             OutputFormat::Json => self.out(|w| {
-                serde_json::to_writer_pretty(&mut *w, batch)?;
+                let doc = StreamedBatch { header: h, tasks: std::cell::RefCell::new(&mut tasks) };
+                serde_json::to_writer_pretty(&mut *w, &doc)?;
                 writeln!(w)
-            })?,
-            OutputFormat::Csv => self.out(|w| batch_csv(w, batch))?,
-            OutputFormat::Table if !self.stdout_tty => self.out(|w| batch_tsv(w, batch))?,
-            OutputFormat::Table => self.batch_table(batch, show_all)?,
-        }
+            }),
+            OutputFormat::Csv => self.out(|w| batch_csv(w, h, &mut tasks)),
+            OutputFormat::Table if !self.stdout_tty => self.out(|w| batch_tsv(w, &mut tasks)),
+            OutputFormat::Table => self.batch_table(h, rows, &mut tasks, show_all),
+        };
+        written.map_err(unwrap_read_error)?;
         if self.format == OutputFormat::Table {
-            let h = &batch.header;
             let dry = if h.dry_run { " (dry run: nothing was changed)" } else { "" };
             if !self.stdout_tty {
                 self.status(format!("batch {}: {}{dry} ({})", h.batch_id, h.status, counts_line(h)));
             }
-            let mut hints: Vec<&str> = Vec::new();
-            for r in batch.tasks.iter().flat_map(|t| &t.results) {
-                if let Some(h) = r.error.as_ref().and_then(|e| e.hint.as_deref()) {
-                    if !hints.contains(&h) {
-                        hints.push(h);
-                    }
-                }
-            }
-            for h in hints.iter().take(5) {
-                self.hint(h);
+            for hint in &hints {
+                self.hint(hint);
             }
         }
         Ok(())
     }
 
-    fn batch_table(&self, batch: &Batch, show_all: bool) -> io::Result<()> {
-        let h = &batch.header;
-        let rows: usize = batch.tasks.iter().map(|t| t.results.len().max(1)).sum();
-        let only_problems = !show_all && rows > TABLE_ROW_LIMIT;
+    fn batch_table(
+        &self,
+        h: &BatchHeader,
+        tasks_total: usize,
+        tasks: &mut dyn Iterator<Item = Result<Task, Error>>,
+        show_all: bool,
+    ) -> io::Result<()> {
+        let only_problems = !show_all && tasks_total > TABLE_ROW_LIMIT;
         let mut t = self.table();
         t.set_header(["User", "Action", "Tenant", "Status", "Changed", "Details"]);
         let mut hidden = 0;
-        for task in &batch.tasks {
+        for task in tasks {
+            let task = task.map_err(read_error)?;
             if only_problems && task.status == Status::Successful {
                 hidden += 1;
                 continue;
@@ -144,6 +198,9 @@ impl Printer {
         self.out(|w| {
             writeln!(w, "Batch {}  {} {}{dry}{desc}", h.batch_id, mark(h.status), h.status.title())?;
             writeln!(w, "{} · {} · {}", h.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), h.operator, counts_line(h))?;
+            for line in header_notes(h) {
+                writeln!(w, "{line}")?;
+            }
             if t.row_count() > 0 {
                 writeln!(w, "{t}")?;
             }
@@ -298,9 +355,66 @@ fn tsv_field(s: &str) -> String {
     s.replace(['\t', '\n', '\r'], " ")
 }
 
-fn batch_tsv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
-    for task in &batch.tasks {
-        for r in result_rows(task) {
+/// A task-log read failure travels through `io::Error` while writing, and back.
+#[derive(Debug)]
+struct ReadFailed(Error);
+
+impl std::fmt::Display for ReadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ReadFailed {}
+
+fn read_error(e: Error) -> io::Error {
+    io::Error::other(ReadFailed(e))
+}
+
+fn unwrap_read_error(e: io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<ReadFailed>()) {
+        let inner = e.into_inner().expect("checked").downcast::<ReadFailed>().expect("checked");
+        return inner.0;
+    }
+    crate::cli::out_err(e)
+}
+
+/// The batch document with its tasks streamed from the log: the header's fields, then
+/// `tasks` (the same JSON as `Batch`, without holding every task).
+struct StreamedBatch<'a, 'b> {
+    header: &'a BatchHeader,
+    tasks: std::cell::RefCell<&'b mut dyn Iterator<Item = Result<Task, Error>>>,
+}
+
+impl Serialize for StreamedBatch<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+        let header = serde_json::to_value(self.header).map_err(S::Error::custom)?;
+        let fields = header.as_object().ok_or_else(|| S::Error::custom("header is not an object"))?;
+        let mut map = s.serialize_map(Some(fields.len() + 1))?;
+        for (k, v) in fields {
+            map.serialize_entry(k, v)?;
+        }
+        struct Tasks<'c, 'b>(&'c std::cell::RefCell<&'b mut dyn Iterator<Item = Result<Task, Error>>>);
+        impl Serialize for Tasks<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                let mut tasks = self.0.borrow_mut();
+                for task in &mut **tasks {
+                    seq.serialize_element(&task.map_err(S::Error::custom)?)?;
+                }
+                seq.end()
+            }
+        }
+        map.serialize_entry("tasks", &Tasks(&self.tasks))?;
+        map.end()
+    }
+}
+
+fn batch_tsv(w: &mut dyn Write, tasks: &mut dyn Iterator<Item = Result<Task, Error>>) -> io::Result<()> {
+    for task in tasks {
+        let task = task.map_err(read_error)?;
+        for r in result_rows(&task) {
             writeln!(w, "{}\t{}\t{}\t{}\t{}\t{}", task.user, task.action, r.0, r.1, r.2, tsv_field(&r.3))?;
         }
     }
@@ -314,11 +428,28 @@ fn result_rows(task: &Task) -> Vec<(String, Status, &'static str, String)> {
     }
     task.results
         .iter()
-        .map(|r| (r.tenant.clone(), r.status, if r.changed { "changed" } else { "unchanged" }, details(r)))
+        .map(|r| {
+            (
+                r.tenant.clone(),
+                r.status,
+                if r.status != Status::Successful {
+                    "-"
+                } else if r.changed {
+                    "changed"
+                } else {
+                    "unchanged"
+                },
+                details(r),
+            )
+        })
         .collect()
 }
 
-fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
+fn batch_csv(
+    w: &mut dyn Write,
+    header: &BatchHeader,
+    tasks: &mut dyn Iterator<Item = Result<Task, Error>>,
+) -> io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record([
         "batch_id",
@@ -334,10 +465,11 @@ fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
         "hint",
         "request_id",
     ])?;
-    for task in &batch.tasks {
+    for task in tasks {
+        let task = task.map_err(read_error)?;
         for r in &task.results {
             c.write_record([
-                batch.header.batch_id.as_str(),
+                header.batch_id.as_str(),
                 &task.task_id,
                 &task.user,
                 task.action.as_str(),
@@ -353,7 +485,7 @@ fn batch_csv(w: &mut dyn Write, batch: &Batch) -> io::Result<()> {
         }
         if task.results.is_empty() {
             c.write_record([
-                batch.header.batch_id.as_str(),
+                header.batch_id.as_str(),
                 &task.task_id,
                 &task.user,
                 task.action.as_str(),

@@ -16,6 +16,7 @@
 //! Files are 0600 in 0700 directories. Appends to the shared files take an exclusive
 //! `flock` on `lock`, so concurrent invocations are safe.
 
+pub mod chain;
 mod journal;
 
 use std::collections::{BTreeMap, HashSet};
@@ -48,6 +49,49 @@ pub(crate) struct JournalLine {
     /// A status change only (`in_progress` before the first provider write).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+}
+
+/// One batch, indexed for streaming its tasks.
+#[derive(Debug)]
+pub struct BatchView {
+    pub header: BatchHeader,
+    path: PathBuf,
+    /// Byte offset of each task's last full record (`u64::MAX`: none readable).
+    offsets: Vec<u64>,
+    /// Each task's current status (a later `in_progress` line overrides the record's).
+    statuses: Vec<Option<Status>>,
+    pub warnings: Vec<String>,
+}
+
+impl BatchView {
+    pub fn task_count(&self) -> usize {
+        self.offsets.iter().filter(|o| **o != u64::MAX).count()
+    }
+
+    /// The tasks in order, read one at a time.
+    pub fn tasks(&self) -> Result<impl Iterator<Item = Result<Task>> + '_> {
+        use std::io::{Seek, SeekFrom};
+        let err = |m: String| Error::TaskLog { path: self.path.clone(), message: m };
+        let file = File::open(&self.path).map_err(|e| err(e.to_string()))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::with_capacity(1024);
+        let mut at = 0u64;
+        Ok(self.offsets.iter().zip(&self.statuses).filter(|(o, _)| **o != u64::MAX).map(move |(offset, status)| {
+            if *offset != at {
+                reader.seek(SeekFrom::Start(*offset)).map_err(|e| err(e.to_string()))?;
+            }
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| err(e.to_string()))?;
+            at = offset + n as u64;
+            let rec: JournalLine = serde_json::from_slice(line.strip_suffix(b"\n").unwrap_or(&line))
+                .map_err(|e| err(format!("task record changed while reading: {e}")))?;
+            let mut task = rec.task.ok_or_else(|| err("task record without a task".into()))?;
+            if let Some(s) = status {
+                task.status = *s;
+            }
+            Ok(task)
+        }))
+    }
 }
 
 /// Filters of `history`.
@@ -104,18 +148,28 @@ impl TaskLog {
     /// Create a batch: header, every task `queued`, index and user lines; all durable before
     /// this returns. Returns the journal writer for the run.
     pub fn create(&self, header: &BatchHeader, tasks: &[Task]) -> Result<JournalWriter> {
+        // Built under a temporary name and renamed into place, so a batch is never seen
+        // half-created (a header without its journal).
         let dir = self.batch_dir(&header.batch_id);
-        fsutil::create_private_dir(&dir).map_err(|e| self.err(&dir, e.to_string()))?;
-        let journal_path = dir.join("tasks.jsonl");
+        let tmp = self.root.join("batches").join(format!(".new-{}", header.batch_id));
+        fsutil::create_private_dir(&tmp).map_err(|e| self.err(&tmp, e.to_string()))?;
         let mut buf = Vec::with_capacity(tasks.len() * 200);
         for (i, task) in tasks.iter().enumerate() {
             serde_json::to_writer(&mut buf, &JournalLine { i: i as u32, task: Some(task.clone()), status: None })
                 .expect("task serializes");
             buf.push(b'\n');
         }
-        let mut f = fsutil::open_append(&journal_path).map_err(|e| self.err(&journal_path, e.to_string()))?;
-        f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| self.err(&journal_path, e.to_string()))?;
-        self.write_header(header)?;
+        let tmp_journal = tmp.join("tasks.jsonl");
+        let mut f = fsutil::open_append(&tmp_journal).map_err(|e| self.err(&tmp_journal, e.to_string()))?;
+        f.write_all(&buf).and_then(|_| f.sync_data()).map_err(|e| self.err(&tmp_journal, e.to_string()))?;
+        drop(buf);
+        let header_path = tmp.join("batch.json");
+        let bytes = serde_json::to_vec_pretty(header).expect("header serializes");
+        fsutil::write_atomic(&header_path, &bytes, 0o600).map_err(|e| self.err(&header_path, e.to_string()))?;
+        std::fs::rename(&tmp, &dir)
+            .and_then(|_| fsutil::sync_dir(&self.root.join("batches")))
+            .map_err(|e| self.err(&dir, e.to_string()))?;
+        let journal_path = dir.join("tasks.jsonl");
 
         let _lock = self.lock()?;
         let mut users = Vec::new();
@@ -144,10 +198,77 @@ impl TaskLog {
         fsutil::write_atomic(&path, &bytes, 0o600).map_err(|e| self.err(&path, e.to_string()))
     }
 
+    /// Append a chained index record (the caller holds the lock).
     fn append_index(&self, header: &BatchHeader) -> Result<()> {
-        let mut line = serde_json::to_vec(header).expect("header serializes");
+        let index = self.root.join("index.jsonl");
+        let journal = self.batch_dir(&header.batch_id).join("tasks.jsonl");
+        let io = |e: std::io::Error| self.err(&index, e.to_string());
+        let last = chain::last_link(&index).map_err(io)?;
+        let (prev, seq) = last.map_or((chain::GENESIS.to_string(), 1), |l| (l.hash, l.seq + 1));
+        let (tasks_sha256, tasks_len) = chain::file_digest(&journal, None).map_err(io)?;
+        let hash = chain::hash(&prev, header, &tasks_sha256, tasks_len);
+        let rec = chain::IndexLine {
+            header: header.clone(),
+            chain: chain::Link { seq, prev, tasks_sha256, tasks_len, hash },
+        };
+        let mut line = serde_json::to_vec(&rec).expect("index line serializes");
         line.push(b'\n');
         self.append_shared("index.jsonl", &line)
+    }
+
+    /// Recompute the hash chain (`history --verify`).
+    pub fn verify(&self) -> Result<chain::Verification> {
+        chain::verify(&self.root).map_err(|e| self.err(&self.root, e.to_string()))
+    }
+
+    /// Hold a batch for running it: a second process running the same batch is refused.
+    pub fn lock_batch(&self, id: &str) -> Result<File> {
+        let path = self.batch_dir(id).join("run.lock");
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        match f.try_lock() {
+            Ok(()) => Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::input(
+                format!("batch {id} is being run by another remediate process"),
+                Some(format!("wait for it to finish: `remediate status {id} --watch`")),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.err(&path, format!("cannot lock: {e}"))),
+        }
+    }
+
+    /// An exclusive lock on a named file of the state dir (held until dropped).
+    pub fn lock_named(&self, name: &str) -> Result<File> {
+        let path = self.root.join(name);
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        f.lock().map_err(|e| self.err(&path, format!("cannot lock: {e}")))?;
+        Ok(f)
+    }
+
+    /// Record on `original` that `undo` undid it.
+    pub fn link_undo(&self, original: &str, undo: &str) -> Result<()> {
+        let mut h = self.read_header(original)?;
+        if !h.undone_by.iter().any(|u| u == undo) {
+            h.undone_by.push(undo.to_string());
+        }
+        self.update_header(&h)
+    }
+
+    /// Record on `original` that `expire` undid it (so it is undone once).
+    pub fn mark_expired(&self, original: &str, undo: &str) -> Result<()> {
+        let mut h = self.read_header(original)?;
+        h.expired_by = Some(undo.to_string());
+        self.update_header(&h)
+    }
+
+    /// Whether a process is running the batch now.
+    pub fn is_running(&self, id: &str) -> bool {
+        matches!(self.lock_batch(id), Err(Error::InvalidInput { .. }))
+    }
+
+    /// Append to an existing batch's journal (approve, retry).
+    pub fn reopen(&self, id: &str) -> Result<JournalWriter> {
+        let path = self.batch_dir(id).join("tasks.jsonl");
+        let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
+        JournalWriter::start(f, path)
     }
 
     fn append_shared(&self, name: &str, bytes: &[u8]) -> Result<()> {
@@ -204,47 +325,80 @@ impl TaskLog {
     /// Read one batch with its tasks; counts and status are recomputed from the journal, so
     /// a batch interrupted by a crash shows what really happened.
     pub fn read(&self, id: &str) -> Result<ReadBatch> {
+        let view = self.open_view(id)?;
+        let warnings = view.warnings.clone();
+        let header = view.header.clone();
+        let tasks = view.tasks()?.collect::<Result<Vec<Task>>>()?;
+        Ok(ReadBatch { batch: Batch { header, tasks }, warnings })
+    }
+
+    /// Index one batch's journal without keeping its tasks in memory: the header with
+    /// counts recomputed, and where each task's last record is. `BatchView::tasks` then
+    /// streams them in order, so printing a 100,000-task batch holds one task at a time.
+    pub fn open_view(&self, id: &str) -> Result<BatchView> {
         let mut header = self.read_header(id)?;
         let path = self.batch_dir(id).join("tasks.jsonl");
         let file = File::open(&path).map_err(|e| self.err(&path, e.to_string()))?;
-        let mut tasks: Vec<Option<Task>> = Vec::new();
+        // Only the fields needed to index; serde skips the rest of each line.
+        #[derive(Deserialize)]
+        struct PeekTask {
+            status: Status,
+        }
+        #[derive(Deserialize)]
+        struct Peek {
+            i: u32,
+            task: Option<PeekTask>,
+            status: Option<Status>,
+        }
+        let mut offsets: Vec<u64> = Vec::new();
+        let mut statuses: Vec<Option<Status>> = Vec::new();
         let mut warnings = Vec::new();
-        for (n, line) in BufReader::with_capacity(1 << 16, file).split(b'\n').enumerate() {
-            let line = line.map_err(|e| self.err(&path, e.to_string()))?;
-            if line.is_empty() {
+        let mut pos = 0u64;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::with_capacity(1024);
+        let mut n = 0u64;
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| self.err(&path, e.to_string()))?;
+            if read == 0 {
+                break;
+            }
+            n += 1;
+            let start = pos;
+            pos += read as u64;
+            let body = line.strip_suffix(b"\n").unwrap_or(&line);
+            if body.is_empty() {
                 continue;
             }
-            let rec: JournalLine = match serde_json::from_slice(&line) {
+            let rec: Peek = match serde_json::from_slice(body) {
                 Ok(r) => r,
                 Err(e) => {
-                    warnings.push(format!("{}:{}: corrupt task record skipped ({e})", path.display(), n + 1));
+                    warnings.push(format!("{}:{n}: corrupt task record skipped ({e})", path.display()));
                     continue;
                 }
             };
             let i = rec.i as usize;
-            if tasks.len() <= i {
-                tasks.resize(i + 1, None);
+            if statuses.len() <= i {
+                statuses.resize(i + 1, None);
+                offsets.resize(i + 1, u64::MAX);
             }
             match (rec.task, rec.status) {
-                (Some(t), _) => tasks[i] = Some(t),
-                (None, Some(s)) => {
-                    if let Some(t) = tasks[i].as_mut() {
-                        t.status = s;
-                    }
+                (Some(t), _) => {
+                    offsets[i] = start;
+                    statuses[i] = Some(t.status);
                 }
-                (None, None) => {}
+                (None, Some(s)) if statuses[i].is_some() => statuses[i] = Some(s),
+                _ => {}
             }
         }
-        let tasks: Vec<Task> = tasks.into_iter().flatten().collect();
         let mut counts = BTreeMap::new();
-        for t in &tasks {
-            *counts.entry(t.status).or_insert(0) += 1;
+        for s in statuses.iter().flatten() {
+            *counts.entry(*s).or_insert(0) += 1;
         }
         header.counts = counts;
         header.aggregate();
-        Ok(ReadBatch { batch: Batch { header, tasks }, warnings })
+        Ok(BatchView { header, path, offsets, statuses, warnings })
     }
-
     /// Batches newest first, filtered. Reads the index (and `users.tsv` for `--user`);
     /// corrupt index lines are reported in the warnings and skipped.
     pub fn history(&self, filter: &HistoryFilter) -> Result<(Vec<BatchHeader>, Vec<String>)> {
@@ -257,7 +411,7 @@ impl TaskLog {
                 if line.is_empty() {
                     continue;
                 }
-                match serde_json::from_slice::<BatchHeader>(&line) {
+                match serde_json::from_slice::<chain::IndexLine>(&line).map(|l| l.header) {
                     Ok(h) => {
                         let order = latest.get(&h.batch_id).map_or(n, |(o, _)| *o);
                         latest.insert(h.batch_id.clone(), (order, h));
@@ -296,10 +450,10 @@ impl TaskLog {
         let Ok(file) = File::open(&path) else { return Ok(set) };
         for line in BufReader::new(file).lines() {
             let line = line.map_err(|e| self.err(&path, e.to_string()))?;
-            if let Some((id, u)) = line.split_once('\t') {
-                if u == want {
-                    set.insert(id.to_string());
-                }
+            if let Some((id, u)) = line.split_once('\t')
+                && u == want
+            {
+                set.insert(id.to_string());
             }
         }
         Ok(set)

@@ -16,7 +16,12 @@ fn header(id: &str, action: Action, n: u64) -> BatchHeader {
         actions: vec![action],
         tenants: vec!["demo".into()],
         counts: [(Status::Queued, n)].into(),
-        meta: Default::default(),
+        approval: None,
+        undo_of: None,
+        undone_by: Vec::new(),
+        expires_at: None,
+        expired_by: None,
+        not_reversed: Vec::new(),
     }
 }
 
@@ -29,6 +34,7 @@ fn task(i: usize, user: &str) -> Task {
         params: ActionParams::default(),
         description: None,
         tenants: vec!["demo".into()],
+        reverses: None,
         results: vec![],
     }
 }

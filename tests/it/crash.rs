@@ -28,11 +28,7 @@ fn sigkill_mid_batch_leaves_a_truthful_log() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let journal = loop {
         assert!(Instant::now() < deadline, "the run never got going");
-        let found = std::fs::read_dir(&batches)
-            .ok()
-            .and_then(|mut rd| rd.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path().join("tasks.jsonl"));
+        let found = first_batch_dir(&batches).map(|e| e.path().join("tasks.jsonl"));
         if let Some(j) = found {
             let text = std::fs::read_to_string(&j).unwrap_or_default();
             if text.lines().filter(|l| l.contains("\"results\":[{")).count() >= 20 {

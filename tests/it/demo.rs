@@ -297,3 +297,64 @@ fn piped_tables_are_tab_separated_rows_and_csv_has_a_header() {
     assert!(text.starts_with("batch_id,task_id,user,action,tenant,provider,status,changed"), "{text}");
     assert_eq!(text.lines().count(), 2);
 }
+
+#[test]
+fn status_watch_waits_for_a_running_batch_to_finish() {
+    let env = TestEnv::new();
+    env.sandbox("slow", &["--users", "40", "--latency-ms", "25"]);
+    let users: Vec<String> = (1..=40).map(|i| format!("user{i:05}@slow.test")).collect();
+    let mut child = env
+        .std_cmd()
+        .args(["-t", "slow", "--yes", "disable"])
+        .args(&users)
+        .env("REMEDIATE_CONCURRENCY", "2")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let batches = env.state.join("batches");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let id = loop {
+        assert!(std::time::Instant::now() < deadline);
+        if let Some(e) = first_batch_dir(&batches) {
+            break e.file_name().to_string_lossy().into_owned();
+        }
+        std::thread::yield_now();
+    };
+    let out = env.run(&["status", &id, "--watch", "-o", "json", "--exit-status"]);
+    let b: BatchDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((b.status.as_str(), out.status.code()), ("successful", Some(0)), "{}", stderr(&out));
+    assert_eq!(b.tasks.len(), 40);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn status_exit_status_follows_the_batch() {
+    let env = TestEnv::new();
+    let (_, partial) = env.json_batch(&["disable", "user032@demo.test", "nobody@demo.test"]);
+    let (_, ok) = env.json_batch(&["disable", "user033@demo.test"]);
+    let code = |id: &str| env.run(&["status", id, "--exit-status"]).status.code();
+    assert_eq!(code(&partial.batch_id), Some(3));
+    assert_eq!(code(&ok.batch_id), Some(0));
+    assert_eq!(env.run(&["status", &partial.batch_id]).status.code(), Some(0), "without the flag, showing is success");
+}
+
+#[test]
+fn a_corrupt_record_is_reported_and_other_batches_stay_readable() {
+    let env = TestEnv::new();
+    let (_, a) = env.json_batch(&["disable", "user034@demo.test"]);
+    let (_, b) = env.json_batch(&["disable", "user035@demo.test"]);
+    std::fs::write(env.state.join("batches").join(&a.batch_id).join("batch.json"), "{garbage").unwrap();
+    let out = env.run(&["status", &a.batch_id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("corrupt batch record"), "{}", stderr(&out));
+    assert!(env.run(&["status", &b.batch_id]).status.success());
+    let index = env.state.join("index.jsonl");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, format!("{{not json\n{text}")).unwrap();
+    let out = env.run(&["history", "-o", "json"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("corrupt index record"), "{}", stderr(&out));
+    let h: HistoryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h.batches.len(), 2);
+}

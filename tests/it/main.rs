@@ -1,5 +1,8 @@
 //! The one integration test binary: a module per area, sharing `support`.
 
+// Tests report skipped integration components on stderr.
+#![allow(clippy::print_stderr)]
+
 mod support;
 
 #[path = "../support/samba.rs"]
@@ -8,7 +11,10 @@ mod samba;
 mod ad;
 mod cli;
 mod crash;
+mod csv;
 mod demo;
 mod generated;
+mod govern;
 mod keyring;
+mod sandbox;
 mod tty;

@@ -165,8 +165,42 @@ pub struct BatchDoc {
     pub tenants: Vec<String>,
     pub counts: BTreeMap<String, u64>,
     #[serde(default)]
-    pub meta: BTreeMap<String, serde_json::Value>,
+    pub approval: Option<ApprovalDoc>,
+    #[serde(default)]
+    pub undo_of: Option<String>,
+    #[serde(default)]
+    pub undone_by: Vec<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub expired_by: Option<String>,
+    #[serde(default)]
+    pub not_reversed: Vec<NotReversedDoc>,
     pub tasks: Vec<TaskDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDoc {
+    pub required_because: String,
+    pub requested_by: String,
+    #[serde(default)]
+    pub decision: Option<String>,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    #[serde(default)]
+    pub decided_at: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotReversedDoc {
+    pub user: String,
+    pub action: String,
+    pub tenant: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +215,8 @@ pub struct TaskDoc {
     #[serde(default)]
     pub description: Option<String>,
     pub tenants: Vec<String>,
+    #[serde(default)]
+    pub reverses: Option<serde_json::Value>,
     pub results: Vec<ResultDoc>,
 }
 
@@ -245,4 +281,9 @@ impl TaskDoc {
         assert_eq!(self.results.len(), 1, "expected one result: {self:#?}");
         &self.results[0]
     }
+}
+
+/// The first batch folder of a state dir (batches being created have a `.new-` name).
+pub fn first_batch_dir(batches: &Path) -> Option<std::fs::DirEntry> {
+    std::fs::read_dir(batches).ok()?.flatten().find(|e| !e.file_name().to_string_lossy().starts_with('.'))
 }

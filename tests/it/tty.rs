@@ -67,3 +67,30 @@ fn on_a_terminal_yes_at_the_prompt_acts() {
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("Successful"), "{screen}");
 }
+
+#[test]
+fn progress_and_colour_show_on_a_terminal_unless_turned_off() {
+    let mut env = TestEnv::new();
+    env.sandbox("slow", &["--users", "30", "--latency-ms", "20"]);
+    let users: Vec<String> = (1..=30).map(|i| format!("user{i:05}@slow.test")).collect();
+    let mut args = vec!["-t", "slow", "--yes", "disable"];
+    args.extend(users.iter().map(String::as_str));
+    // NO_COLOR is set by default in the test environment.
+    let Some((_, plain)) = on_tty(&env, &args, "") else { return };
+    assert!(plain.contains("applying"), "a progress bar: {plain}");
+    assert!(!plain.contains("\u{1b}[38;5;"), "NO_COLOR: {plain}");
+    let quiet_args: Vec<&str> = ["-q"].into_iter().chain(args.iter().copied()).collect();
+    env.json_batch(&["-t", "slow", "enable", "user00001@slow.test"]);
+    let Some((_, quiet)) = on_tty(&env, &quiet_args, "") else { return };
+    assert!(!quiet.contains("applying"), "-q hides progress: {quiet}");
+    env.env.retain(|(k, _)| k != "NO_COLOR");
+    env.set("NO_COLOR", "");
+    let Some((_, colour)) = on_tty(&env, &["status", "--all", &latest(&env)], "") else { return };
+    assert!(colour.contains("\u{1b}["), "colour on a terminal: {colour}");
+}
+
+fn latest(env: &TestEnv) -> String {
+    let out = env.run(&["history", "-o", "json", "--limit", "1"]);
+    let h: HistoryDoc = serde_json::from_slice(&out.stdout).unwrap();
+    h.batches[0].batch_id.clone()
+}

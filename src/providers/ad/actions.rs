@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 
 use super::conn::{Conn, Entry};
 use super::filter::{self, UAC_ACCOUNTDISABLE, UAC_DONT_EXPIRE_PASSWORD, dn_key, eq};
-use super::{Ad, Domain, Group, errors, password, uac};
+use super::{Ad, Domain, Group, errors, uac};
 use crate::error::ProviderError;
 use crate::model::{Action, ErrorKind};
+use crate::password;
 use crate::providers::{ApplyContext, Check, Mode, Outcome, UserRef};
 use crate::secret::Secret;
 
@@ -171,9 +172,8 @@ impl Ad {
                 });
             }
             let min_len = d.min_pwd_length.max(self.pso_min_length(&mut c, &e).await);
-            let mut forbidden: Vec<String> = e.str("sAMAccountName").into_iter().collect();
-            forbidden.extend(e.str("displayName").map(|n| password::display_name_tokens(&n)).unwrap_or_default());
-            let pw = Secret::new(password::generate(min_len, &forbidden));
+            let sam = e.str("sAMAccountName").unwrap_or_default();
+            let pw = temporary_password(min_len, &sam, e.str("displayName").as_deref());
             let mut mods = Vec::new();
             if dont_expire {
                 mods.push(Mod::Delete(b"userAccountControl".to_vec(), set(old.to_string())));
@@ -764,6 +764,62 @@ impl Ad {
     }
 }
 
+/// A temporary password from the shared generator ([`crate::password`]), at least as long as
+/// the domain's (or the user's fine-grained policy's) minimum, and passing AD's complexity rule:
+/// three character classes, not containing the sAMAccountName nor any token of three or more
+/// characters of the displayName, ignoring case [doc: learn.microsoft.com "Password must meet
+/// complexity requirements"].
+fn temporary_password(min_length: usize, sam: &str, display_name: Option<&str>) -> Secret {
+    // AD accepts up to 256 characters in `unicodePwd`; no policy asks for more than 128.
+    let len = min_length.clamp(password::LENGTH, 128);
+    let tokens: Vec<String> = display_name
+        .unwrap_or_default()
+        .split([',', '.', '-', '_', '#', '\t', ' '])
+        .filter(|t| t.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect();
+    loop {
+        let mut pw = String::with_capacity(len + password::LENGTH);
+        while pw.len() < len {
+            pw.push_str(password::generate().expose());
+        }
+        // The first generated block has every class; truncating keeps it.
+        pw.truncate(len);
+        let lower = pw.to_lowercase();
+        if password::meets_complexity(&pw, sam) && !tokens.iter().any(|t| lower.contains(t.as_str())) {
+            return Secret::new(pw);
+        }
+    }
+}
+
 fn names(groups: &[Group]) -> String {
     groups.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_follow_the_domain_minimum_and_complexity() {
+        for min in [0, 7, 20, 31, 500] {
+            let pw = temporary_password(min, "alice", None);
+            assert_eq!(pw.expose().len(), min.clamp(password::LENGTH, 128));
+            assert!(password::meets_complexity(pw.expose(), "alice"));
+        }
+    }
+
+    #[test]
+    fn temporary_passwords_avoid_display_name_tokens() {
+        // Every lower-case letter as a three-letter token would be refused by AD's check;
+        // a display name made of many tokens exercises the retry, and none may slip through.
+        let letters = "abcdefghijkmnopqrstuvwxyz";
+        let name: String = letters.chars().flat_map(|a| letters.chars().map(move |b| format!("{a}{b}{a} "))).collect();
+        for _ in 0..20 {
+            let pw = temporary_password(20, "bob", Some(&name)).expose().to_lowercase();
+            for t in name.split(' ').filter(|t| !t.is_empty()) {
+                assert!(!pw.contains(t), "{pw} contains {t}");
+            }
+        }
+    }
 }

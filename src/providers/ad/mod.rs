@@ -11,7 +11,6 @@ mod actions;
 mod conn;
 mod errors;
 mod filter;
-mod password;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -414,7 +414,7 @@ async fn disable_and_enable_flip_only_the_disable_bit() {
 
     let out = act(&p, &u, Action::Disable, &no_params(), None).await.unwrap();
     assert!(out.changed);
-    assert_eq!(out.before, json!({"enabled": true, "userAccountControl": 0x10200}));
+    assert_eq!(out.before, json!({"accountEnabled": true, "userAccountControl": 0x10200}));
     assert_eq!(admin.uac(&dn).await, 0x10202);
     assert_eq!(p.state(&u).await.unwrap().enabled, Some(false));
     let again = act(&p, &u, Action::Disable, &no_params(), None).await.unwrap();
@@ -508,7 +508,7 @@ async fn remove_groups_keeps_primary_privileged_and_restricted_groups_and_restor
     assert_eq!(admin.member_of(&dn).await.len(), 4);
     let out = act(&p, &u, Action::RemoveGroups, &no_params(), None).await.unwrap();
     let removed: Vec<&str> =
-        out.before["groups"].as_array().unwrap().iter().map(|g| g["dn"].as_str().unwrap()).collect();
+        out.before["groups"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
     assert_eq!(removed.len(), 2, "{out:?}");
     let mut left = admin.member_of(&dn).await;
     left.sort();
@@ -555,7 +555,7 @@ async fn remove_roles_strips_privileged_groups_and_restores_them() {
 
     let one = ActionParams { roles: vec!["Print Operators".into()], ..Default::default() };
     let out = act(&p, &u, Action::RemoveRoles, &one, None).await.unwrap();
-    assert_eq!(out.before["roles"][0]["dn"].as_str().unwrap().to_lowercase(), print_ops.to_lowercase());
+    assert_eq!(out.before["roles"][0]["role_id"].as_str().unwrap().to_lowercase(), print_ops.to_lowercase());
     let all = act(&p, &u, Action::RemoveRoles, &no_params(), None).await.unwrap();
     assert_eq!(all.before["roles"].as_array().unwrap().len(), 1, "{all:?}");
     assert_eq!(admin.member_of(&dn).await, vec![plain_dn.to_lowercase()], "only the ordinary group is left");
@@ -617,7 +617,7 @@ async fn restrict_and_unrestrict_are_idempotent() {
     assert!(dry.changed);
     assert!(admin.member_of(&dn).await.is_empty());
     let first = act(&p, &u, Action::Restrict, &no_params(), None).await.unwrap();
-    assert!(first.changed && first.before["member"] == json!(false), "{first:?}");
+    assert!(first.changed && first.before["was_member"] == json!(false), "{first:?}");
     assert_eq!(admin.member_of(&dn).await, vec![q_dn.to_lowercase()]);
     let second = act(&p, &u, Action::Restrict, &no_params(), None).await.unwrap();
     assert!(!second.changed, "duplicate add (68) is `changed: false`: {second:?}");
@@ -804,7 +804,7 @@ async fn the_binary_runs_every_action_on_the_dc() {
 
     let (_, b) = env.json_batch(&["--tenant", "corp", "remove-groups", &upn]);
     let r = b.task(&upn, "remove-groups").result();
-    assert_eq!(r.before["groups"][0]["dn"].as_str().unwrap().to_lowercase(), g_dn.to_lowercase(), "{r:#?}");
+    assert_eq!(r.before["groups"][0]["id"].as_str().unwrap().to_lowercase(), g_dn.to_lowercase(), "{r:#?}");
     let (_, b) = env.json_batch(&["--tenant", "corp", "remove-roles", &upn]);
     assert!(b.task(&upn, "remove-roles").result().changed);
     assert_eq!(admin.member_of(&dn).await, vec![q_dn.to_lowercase()], "only the restricted group is left");
@@ -850,6 +850,53 @@ async fn the_binary_runs_every_action_on_the_dc() {
         let err = stderr(&out);
         assert!(err.contains("not supported by the ad provider") && err.contains("cloud tenant"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn undo_through_the_binary_restores_what_each_batch_changed() {
+    let Some(dc) = samba::dc() else { return };
+    let mut admin = Admin::connect(dc).await;
+    let quarantine = samba::unique("quar");
+    let q_dn = admin.add_group(&quarantine).await;
+    let name = samba::unique("undo");
+    let dn = admin.add_user(&name, 512).await;
+    let (g1, g2) = (samba::unique("ug1"), samba::unique("ug2"));
+    let (g1_dn, g2_dn) = (admin.add_group(&g1).await, admin.add_group(&g2).await);
+    let backup_ops = format!("CN=Backup Operators,CN=Builtin,{BASE_DN}");
+    for g in [&g1_dn, &g2_dn, &backup_ops] {
+        admin.add_member(g, &dn).await;
+    }
+    let original = admin.member_of(&dn).await;
+    let upn = format!("{name}@{}", samba::DNS_DOMAIN);
+    let env = cli_env(dc, ADMIN_PASSWORD, &quarantine);
+    let mut batches = Vec::new();
+    for action in ["disable", "remove-groups", "remove-roles", "restrict"] {
+        let (code, b) = env.json_batch(&["--tenant", "corp", action, &upn]);
+        assert_eq!(code, 0, "{action}: {b:#?}");
+        assert!(b.task(&upn, action).result().changed, "{action}");
+        batches.push(b.batch_id);
+    }
+    assert_eq!(admin.uac(&dn).await, 514);
+    assert_eq!(admin.member_of(&dn).await, vec![q_dn.to_lowercase()]);
+
+    // Undo in reverse order; each one reads back.
+    let (code, _) = env.json_batch(&["undo", &batches[3]]);
+    assert_eq!(code, 0);
+    assert!(admin.member_of(&dn).await.is_empty(), "unrestricted");
+    let (_, roles) = env.json_batch(&["undo", &batches[2]]);
+    assert!(roles.task(&upn, "restore-roles").result().changed, "{roles:#?}");
+    assert_eq!(admin.member_of(&dn).await, vec![backup_ops.to_lowercase()]);
+    let (_, groups) = env.json_batch(&["undo", &batches[1]]);
+    assert!(groups.task(&upn, "restore-groups").result().changed, "{groups:#?}");
+    assert_eq!(admin.member_of(&dn).await, original);
+    let (_, enabled) = env.json_batch(&["undo", &batches[0]]);
+    assert!(enabled.task(&upn, "enable").result().changed);
+    assert_eq!(admin.uac(&dn).await, 512);
+
+    // Undo of the group restore removes exactly what it re-added (by recorded DN).
+    let (code, again) = env.json_batch(&["undo", &groups.batch_id]);
+    assert_eq!(code, 0, "{again:#?}");
+    assert_eq!(admin.member_of(&dn).await, vec![backup_ops.to_lowercase()]);
 }
 
 #[tokio::test]

@@ -33,6 +33,28 @@ impl Kind {
             Kind::Roles => "roles",
         }
     }
+
+    /// Before-states use the shapes the engine's `undo` reads back: `{"id", "name"}` for a
+    /// group, `{"role_id", "role_name"}` for a role (here: a privileged group).
+    fn records(self, groups: &[Group]) -> Value {
+        let list: Vec<Value> = groups
+            .iter()
+            .map(|g| match self {
+                Kind::Groups => g.record(),
+                Kind::Roles => json!({"role_id": g.dn, "role_name": g.name}),
+            })
+            .collect();
+        json!({self.key(): list})
+    }
+}
+
+/// A group recorded in a before-state: `{"id"|"role_id"|"dn": DN, ...}` or a bare DN.
+fn recorded_group(v: &Value) -> Option<Group> {
+    let dn = match v {
+        Value::String(s) => s.as_str(),
+        _ => ["id", "role_id", "dn"].iter().find_map(|k| v.get(*k).and_then(Value::as_str))?,
+    };
+    Some(Group::from_dn(dn))
 }
 
 fn set(v: impl Into<Vec<u8>>) -> HashSet<Vec<u8>> {
@@ -70,7 +92,7 @@ impl Ad {
         ctx: ApplyContext<'_>,
     ) -> Result<Outcome, ProviderError> {
         let word = if enable { "enabled" } else { "disabled" };
-        if let Some(was) = restored_bool(&ctx, "enabled")
+        if let Some(was) = restored_bool(&ctx, "accountEnabled")
             && was != enable
         {
             return Ok(Outcome {
@@ -83,7 +105,7 @@ impl Ad {
             let e = self.read_user(&mut c, &user.id, &["userAccountControl"]).await?;
             let old = uac(&e)?;
             let disabled = old & UAC_ACCOUNTDISABLE != 0;
-            let before = json!({"enabled": !disabled, "userAccountControl": old});
+            let before = json!({"accountEnabled": !disabled, "userAccountControl": old});
             if disabled != enable {
                 return Ok(Outcome {
                     message: format!("already {word}"),
@@ -93,7 +115,7 @@ impl Ad {
                 });
             }
             let new = if enable { old & !UAC_ACCOUNTDISABLE } else { old | UAC_ACCOUNTDISABLE };
-            let after = json!({"enabled": enable, "userAccountControl": new});
+            let after = json!({"accountEnabled": enable, "userAccountControl": new});
             if ctx.mode == Mode::DryRun {
                 let verb = if enable { "enable" } else { "disable" };
                 return Ok(Outcome {
@@ -304,7 +326,7 @@ impl Ad {
         let mut kept: Vec<Value> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
         let keep = |g: &Group, reason: &str, kept: &mut Vec<Value>| {
-            kept.push(json!({"dn": g.dn, "name": g.name, "reason": reason}))
+            kept.push(json!({"id": g.dn, "name": g.name, "reason": reason}))
         };
         const PRIMARY: &str = "primary group: AD keeps it outside `member`; change the user's primary group first";
         match kind {
@@ -358,7 +380,7 @@ impl Ad {
             Kind::Groups => {
                 let protected = self.profile_groups(&mut c, d).await?;
                 for dn in &member_of {
-                    let g = Group { dn: dn.clone(), name: filter::rdn_value(dn).to_string(), sid: None };
+                    let g = Group::from_dn(dn);
                     if let Some(p) = d.is_privileged(dn) {
                         keep(p, "privileged group: use `remove-roles`", &mut kept);
                     } else if let Some((_, why)) = protected.iter().find(|(p, _)| dn_key(&p.dn) == dn_key(dn)) {
@@ -379,12 +401,12 @@ impl Ad {
             .collect();
         warnings.extend(notes);
         let listed = |v: &[Group]| v.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ");
-        let after = json!({"kept": kept});
+        let after = |removed: &[Group]| json!({"removed": kind.records(removed)[kind.key()], "skipped": kept});
         if targets.is_empty() {
             return Ok(Outcome {
                 message: format!("no {what} to remove"),
-                before: json!({kind.key(): []}),
-                after,
+                before: kind.records(&[]),
+                after: after(&[]),
                 warnings,
                 ..Outcome::default()
             });
@@ -393,8 +415,8 @@ impl Ad {
             return Ok(Outcome {
                 changed: true,
                 message: format!("would remove from {} {what}: {}", targets.len(), listed(&targets)),
-                before: json!({kind.key(): targets}),
-                after,
+                before: kind.records(&targets),
+                after: after(&targets),
                 warnings,
                 ..Outcome::default()
             });
@@ -415,8 +437,8 @@ impl Ad {
         Ok(Outcome {
             changed: !removed.is_empty(),
             message,
-            before: json!({kind.key(): removed}),
-            after,
+            before: kind.records(&removed),
+            after: after(&removed),
             warnings,
             ..Outcome::default()
         })
@@ -473,17 +495,7 @@ impl Ad {
             )
             .with_hint("run it through `remediate undo BATCH_ID`"));
         };
-        let groups: Vec<Group> = list
-            .iter()
-            .filter_map(|v| {
-                let dn = v.get("dn")?.as_str()?.to_string();
-                let name = v
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| filter::rdn_value(&dn).to_string(), str::to_string);
-                Some(Group { dn, name, sid: None })
-            })
-            .collect();
+        let groups: Vec<Group> = list.iter().filter_map(recorded_group).collect();
         let mut c = self.pool.get().await?;
         let e = self.read_user(&mut c, &user.id, &["memberOf"]).await?;
         let member_of: Vec<String> = e.strs("memberOf").iter().map(|m| dn_key(m)).collect();
@@ -492,7 +504,7 @@ impl Ad {
         if missing.is_empty() {
             return Ok(Outcome {
                 message: format!("already in every recorded {}", kind.key()),
-                before: json!({kind.key(): []}),
+                before: kind.records(&[]),
                 ..Outcome::default()
             });
         }
@@ -500,7 +512,8 @@ impl Ad {
             return Ok(Outcome {
                 changed: true,
                 message: format!("would add back to {}", listed(&missing)),
-                before: json!({kind.key(): missing}),
+                before: kind.records(&missing),
+                after: kind.records(&missing),
                 ..Outcome::default()
             });
         }
@@ -526,7 +539,8 @@ impl Ad {
         Ok(Outcome {
             changed: !added.is_empty(),
             message: format!("added back to {}", listed(&added)),
-            before: json!({kind.key(): added}),
+            before: kind.records(&added),
+            after: kind.records(&added),
             ..Outcome::default()
         })
     }
@@ -548,7 +562,7 @@ impl Ad {
                 self.tenant
             )));
         };
-        if let Some(was) = restored_bool(&ctx, "member")
+        if let Some(was) = restored_bool(&ctx, "was_member")
             && was != add
         {
             let state = if add { "was not" } else { "was" };
@@ -561,7 +575,8 @@ impl Ad {
         let mut c = self.pool.get().await?;
         let g = self.resolve_group(&mut c, d, name).await?;
         let verb = if add { "added to" } else { "removed from" };
-        let record = |member: bool| json!({"member": member, "group": g.dn});
+        let before = |was: bool| json!({"group": g.record(), "was_member": was});
+        let after = json!({"group": g.record(), "member": add});
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(&mut c, &g, &user.id).await?;
             let changed = member != add;
@@ -570,7 +585,7 @@ impl Ad {
             } else {
                 format!("already {}in `{}`", if add { "" } else { "not " }, g.name)
             };
-            return Ok(Outcome { changed, message, before: record(member), after: record(add), ..Outcome::default() });
+            return Ok(Outcome { changed, message, before: before(member), after, ..Outcome::default() });
         }
         let changed = self.set_member(&mut c, &g, &user.id, add).await?;
         let message = if changed {
@@ -578,13 +593,7 @@ impl Ad {
         } else {
             format!("already {}in `{}`", if add { "" } else { "not " }, g.name)
         };
-        Ok(Outcome {
-            changed,
-            message,
-            before: record(if changed { !add } else { add }),
-            after: record(add),
-            ..Outcome::default()
-        })
+        Ok(Outcome { changed, message, before: before(if changed { !add } else { add }), after, ..Outcome::default() })
     }
 
     /// `tenant test`: bind, base DN, and per action whether the bind account may write what

@@ -105,10 +105,28 @@ pub fn dn_under(dn: &str, base: &str) -> bool {
     dn == base || dn.ends_with(&format!(",{base}"))
 }
 
-/// The value of the first RDN (`CN=Domain Admins,CN=Users,...` → `Domain Admins`), for messages.
-pub fn rdn_value(dn: &str) -> &str {
+/// The value of the first RDN, unescaped (`CN=Smith\\, John,CN=Users,...` → `Smith, John`):
+/// the name AD shows for the entry (its `cn`) [doc: RFC 4514 §2.4 escaping].
+pub fn rdn_value(dn: &str) -> String {
     let first = split_first_rdn(dn);
-    first.split_once('=').map_or(first, |(_, v)| v.trim())
+    let raw = first.split_once('=').map_or(first, |(_, v)| v.trim());
+    let mut out = Vec::with_capacity(raw.len());
+    let mut bytes = raw.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let hi = bytes.next_if(u8::is_ascii_hexdigit);
+        match hi {
+            Some(h) => match bytes.next_if(u8::is_ascii_hexdigit) {
+                Some(l) => out.push(u8::from_str_radix(&format!("{}{}", h as char, l as char), 16).unwrap_or(b'?')),
+                None => out.push(h),
+            },
+            None => out.extend(bytes.next()),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn split_first_rdn(dn: &str) -> &str {
@@ -203,7 +221,8 @@ mod tests {
         assert!(dn_under("CN=x,OU=Staff,DC=corp,DC=example", "dc=CORP, dc=example"));
         assert!(!dn_under("CN=x,DC=notcorp,DC=example", "DC=corp,DC=example"));
         assert_eq!(rdn_value("CN=Domain Admins,CN=Users,DC=x"), "Domain Admins");
-        assert_eq!(rdn_value("CN=Smith\\, John,CN=Users,DC=x"), "Smith\\, John");
+        assert_eq!(rdn_value("CN=Smith\\, John,CN=Users,DC=x"), "Smith, John");
+        assert_eq!(rdn_value("CN=Zo\\C3\\AB \\2B ops,DC=x"), "Zoë + ops");
         assert_eq!(dns_name("OU=Staff,DC=Corp,DC=Example,DC=com"), "corp.example.com");
     }
 

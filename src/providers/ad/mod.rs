@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ldap3::Scope;
-use serde::Serialize;
 use serde_json::json;
 use tokio::sync::OnceCell;
 
@@ -68,12 +67,24 @@ const USER_ATTRS: [&str; 7] =
 const GROUP_ATTRS: [&str; 5] = ["objectClass", "sAMAccountName", "cn", "objectSid", "groupType"];
 
 /// A group as the provider refers to it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct Group {
     pub dn: String,
+    /// Its `cn`, the name `memberOf` shows and `state().details.groups` lists.
     pub name: String,
-    #[serde(skip)]
     pub sid: Option<String>,
+}
+
+impl Group {
+    /// A group without its SID (from a `memberOf` value or a recorded before-state).
+    fn from_dn(dn: &str) -> Group {
+        Group { dn: dn.to_string(), name: filter::rdn_value(dn), sid: None }
+    }
+
+    /// How before-states record a group, as every provider does: `{"id", "name"}`.
+    fn record(&self) -> serde_json::Value {
+        json!({"id": self.dn, "name": self.name})
+    }
 }
 
 /// Facts about the domain, read once per run.
@@ -351,7 +362,7 @@ fn is_group(e: &Entry) -> bool {
 fn group_of(e: &Entry) -> Group {
     Group {
         dn: e.dn.clone(),
-        name: e.str("sAMAccountName").or_else(|| e.str("cn")).unwrap_or_else(|| filter::rdn_value(&e.dn).to_string()),
+        name: e.str("cn").unwrap_or_else(|| filter::rdn_value(&e.dn)),
         sid: e.bytes("objectSid").first().and_then(|b| filter::sid_to_string(b)),
     }
 }
@@ -449,7 +460,7 @@ impl Provider for Ad {
         let tokens: Vec<String> = e.bytes("tokenGroups").iter().filter_map(|b| filter::sid_to_string(b)).collect();
         let has = |g: &Group| g.sid.as_ref().is_some_and(|s| tokens.contains(s));
         let domain_admin = has(&d.domain_admins);
-        let groups: Vec<String> = e.strs("memberOf").iter().map(|dn| filter::rdn_value(dn).to_string()).collect();
+        let groups: Vec<String> = e.strs("memberOf").iter().map(|dn| filter::rdn_value(dn)).collect();
         let privileged: Vec<&str> = d.privileged.iter().filter(|g| has(g)).map(|g| g.name.as_str()).collect();
         Ok(UserState {
             enabled: Some(enabled),

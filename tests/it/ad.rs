@@ -733,6 +733,47 @@ async fn an_unprivileged_bind_account_is_told_what_to_grant() {
 }
 
 #[tokio::test]
+async fn a_failed_removal_puts_back_the_groups_already_removed() {
+    let Some(dc) = samba::dc() else { return };
+    let mut admin = Admin::connect(dc).await;
+    let svc = samba::unique("svcdel");
+    let svc_dn = admin.add_user(&svc, 512).await;
+    let target = samba::unique("tgt");
+    let target_dn = admin.add_user(&target, 512).await;
+    let (open, closed) = (samba::unique("open"), samba::unique("closed"));
+    let (open_dn, closed_dn) = (admin.add_group(&open).await, admin.add_group(&closed).await);
+    admin.add_member(&open_dn, &target_dn).await;
+    admin.add_member(&closed_dn, &target_dn).await;
+    // The service account may change `open`'s members, not `closed`'s.
+    let sid = admin.sid(&svc_dn).await;
+    admin.grant_member_write(dc, &open_dn, &sid);
+    let mut prof = profile(
+        LDAPS_URL,
+        Some(&dc.ca_file),
+        CommonSettings { restricted_group: Some(open.clone()), ..Default::default() },
+    );
+    if let ProviderConfig::Ad(c) = &mut prof.provider {
+        c.bind_dn = format!("{svc}@{}", samba::DNS_DOMAIN);
+    }
+    let p = Ad::new(&prof, Secret::new(samba::USER_PASSWORD)).unwrap();
+    let u = p.resolve(&target).await.unwrap();
+    let before = admin.member_of(&target_dn).await;
+
+    // `open` goes first and succeeds, `closed` is refused: `open` is put back.
+    let params = ActionParams { groups: vec![open.clone(), closed.clone()], ..Default::default() };
+    let e = act(&p, &u, Action::RemoveGroups, &params, None).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Permission, "{e:?}");
+    assert!(e.message.contains("the 1 memberships already removed were restored"), "{}", e.message);
+    assert_eq!(admin.member_of(&target_dn).await, before, "the account ends as it started");
+
+    // What was delegated works: unrestrict / restrict on `open`.
+    assert!(act(&p, &u, Action::Unrestrict, &no_params(), None).await.unwrap().changed);
+    assert!(act(&p, &u, Action::Restrict, &no_params(), None).await.unwrap().changed);
+    let checks = p.check().await.unwrap();
+    assert!(checks.iter().any(|c| c.name == "restrict" && c.ok), "{checks:#?}");
+}
+
+#[tokio::test]
 async fn concurrent_applies_share_a_small_pool() {
     let Some(dc) = samba::dc() else { return };
     let mut admin = Admin::connect(dc).await;

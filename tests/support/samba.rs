@@ -498,6 +498,44 @@ impl Admin {
         self.attr(dn, "userAccountControl").await[0].parse().expect("numeric userAccountControl")
     }
 
+    /// The entry's objectSid as `S-1-5-21-…`.
+    pub async fn sid(&mut self, dn: &str) -> String {
+        let (entries, _) = self
+            .ldap
+            .search(dn, Scope::Base, "(objectClass=*)", vec!["objectSid"])
+            .await
+            .expect("search")
+            .success()
+            .unwrap_or_else(|e| panic!("read {dn}: {e}"));
+        let e = SearchEntry::construct(entries.into_iter().next().expect("entry"));
+        // ldap3 files a value under `attrs` when its bytes happen to be UTF-8.
+        let b: Vec<u8> = match e.bin_attrs.into_values().next() {
+            Some(mut v) => v.remove(0),
+            None => e.attrs.into_values().next().expect("objectSid").remove(0).into_bytes(),
+        };
+        let authority = b[2..8].iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
+        let subs: Vec<String> =
+            b[8..].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect();
+        format!("S-{}-{authority}-{}", b[0], subs.join("-"))
+    }
+
+    /// Delegate to `trustee_sid` the right to write `member` of `group_dn` (an object ACE for
+    /// the Member attribute, bf9679c0-…), with samba-tool on the DC's database.
+    pub fn grant_member_write(&self, dc: &Dc, group_dn: &str, trustee_sid: &str) {
+        let d = dc.dir.join("dc");
+        let out = Command::new("samba-tool")
+            .args(["dsacl", "set", "-s"])
+            .arg(d.join("etc/smb.conf"))
+            .arg("-H")
+            .arg(d.join("private/sam.ldb"))
+            .arg(format!("--objectdn={group_dn}"))
+            .arg(format!("--sddl=(OA;;WP;bf9679c0-0de6-11d0-a285-00aa003049e2;;{trustee_sid})"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("samba-tool");
+        assert!(out.status.success(), "samba-tool dsacl set: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// The user's direct groups (DNs, lower-cased for comparison).
     pub async fn member_of(&mut self, dn: &str) -> Vec<String> {
         let mut v: Vec<String> = self.attr(dn, "memberOf").await.into_iter().map(|s| s.to_lowercase()).collect();

@@ -231,7 +231,16 @@ fn retry_after_sigkill_finishes_every_user_and_applies_nothing_twice() {
     let done = batch_of(&out);
     assert_eq!(done.status, "successful");
     assert!(done.tasks.iter().all(|t| t.status == "successful"));
-    assert!(done.tasks.iter().any(|t| t.result().attempts > 1), "retried tasks count their attempts");
+    // Attempts: an interrupted task (its write may have happened) counts a second attempt;
+    // a task that never started counts its first; a finished one is not run again.
+    for (before, after) in killed.tasks.iter().zip(&done.tasks) {
+        let expected = match before.status.as_str() {
+            "in_progress" => 2,
+            "queued" | "successful" => 1,
+            other => panic!("unexpected status after the kill: {other}"),
+        };
+        assert_eq!(after.result().attempts, expected, "{} was {}", after.user, before.status);
+    }
     // The sandbox's own journal: every user was disabled exactly once.
     let entries = remediate::providers::sandbox::Sandbox::journal_entries(&env.state, "crash").unwrap();
     let mut per_user = std::collections::HashMap::new();

@@ -427,6 +427,25 @@ impl Engine<'_> {
         work: Vec<(usize, Vec<Planned>)>,
         writer: &JournalWriter,
     ) -> Result<()> {
+        self.settle(batch, work, writer, |state, tenant| TenantResult {
+            status: Status::PendingApproval,
+            message: "waits for approval".into(),
+            before: snapshot(state),
+            attempts: 0,
+            ..empty_result(tenant)
+        })
+        .await
+    }
+
+    /// Record every planned result without applying it: what `Apply` results become is
+    /// `unapplied`'s answer (pending approval, canceled).
+    async fn settle(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+        unapplied: impl Fn(&UserState, &Tenant) -> TenantResult,
+    ) -> Result<()> {
         for (i, plan) in work {
             let task = &mut batch.tasks[i];
             task.results = plan
@@ -434,13 +453,7 @@ impl Engine<'_> {
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
                     Planned::Done(r) => *r,
-                    Planned::Apply { state, .. } => TenantResult {
-                        status: Status::PendingApproval,
-                        message: "waits for approval".into(),
-                        before: snapshot(&state),
-                        attempts: 0,
-                        ..empty_result(&self.tenants[tenant])
-                    },
+                    Planned::Apply { state, .. } => unapplied(&state, &self.tenants[tenant]),
                 })
                 .collect();
             task.aggregate();
@@ -647,28 +660,13 @@ impl Engine<'_> {
         work: Vec<(usize, Vec<Planned>)>,
         writer: &JournalWriter,
     ) -> Result<()> {
-        for (i, plan) in work {
-            let task = &mut batch.tasks[i];
-            task.results = plan
-                .into_iter()
-                .zip(&task.tenants)
-                .map(|(p, tenant)| match p {
-                    Planned::Done(r) => *r,
-                    Planned::Apply { .. } => TenantResult {
-                        status: Status::Canceled,
-                        message: "declined at the confirmation".into(),
-                        attempts: 0,
-                        ..empty_result(&self.tenants[tenant])
-                    },
-                })
-                .collect();
-            task.aggregate();
-            if task.results.iter().any(|r| r.status == Status::Canceled) {
-                task.status = Status::Canceled;
-            }
-            writer.finished(i as u32, task).await?;
-        }
-        Ok(())
+        self.settle(batch, work, writer, |_, tenant| TenantResult {
+            status: Status::Canceled,
+            message: "declined at the confirmation".into(),
+            attempts: 0,
+            ..empty_result(tenant)
+        })
+        .await
     }
 
     /// Recount the batch, seal its header, and say how it went. `executed` counts the

@@ -196,6 +196,8 @@ pub struct Engine<'a> {
     pub selected: Vec<String>,
     pub reporter: &'a dyn Reporter,
     pub cancel: Cancel,
+    /// The configured on-premises AD tenants, named in hints for users synced from AD.
+    pub ad_tenants: Vec<String>,
 }
 
 impl Engine<'_> {
@@ -352,6 +354,35 @@ impl Engine<'_> {
         let mut out = self.finish(batch, secrets, failures)?;
         out.changed_since = changed_since;
         Ok(out)
+    }
+
+    /// A user synced from on-premises AD: a cloud disable is reverted by the next sync and
+    /// a cloud password reset fails, so say which AD tenant to act on (or that this batch
+    /// already does).
+    fn hybrid_note(&self, result: &mut TenantResult, task: &Task) {
+        let in_batch: Vec<&String> = task
+            .tenants
+            .iter()
+            .filter(|t| self.tenants.get(*t).is_some_and(|t| t.provider.kind() == crate::providers::ProviderKind::Ad))
+            .collect();
+        let note = if let Some(ad) = in_batch.first() {
+            format!("`{}` is synced from on-premises AD; this task also runs on AD tenant `{ad}`", task.user)
+        } else if let Some(ad) = self.ad_tenants.first() {
+            format!(
+                "`{}` is synced from on-premises AD: run it there too: `remediate --tenant {ad} {} {}`",
+                task.user, task.action, task.user
+            )
+        } else {
+            format!(
+                "`{}` is synced from on-premises AD: act on AD as well (`remediate tenant add NAME --provider ad ...` configures it)",
+                task.user
+            )
+        };
+        match &mut result.error {
+            Some(e) => e.hint = Some(note),
+            None if !result.warnings.is_empty() => result.warnings.push(note),
+            None => {}
+        }
     }
 
     /// Which results of `task` a retry runs again; `None` when it is finished.
@@ -610,6 +641,9 @@ impl Engine<'_> {
                             let tenant = &self.tenants[tenant_name];
                             let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
                             result.attempts = attempts;
+                            if state.synced {
+                                self.hybrid_note(&mut result, &task);
+                            }
                             if let Some(secret) = secret {
                                 issued.push(IssuedSecret {
                                     user: user.name.clone(),

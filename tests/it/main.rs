@@ -10,6 +10,7 @@ mod samba;
 
 mod ad;
 mod cli;
+mod conformance;
 mod crash;
 mod csv;
 mod demo;

@@ -217,8 +217,7 @@ impl Engine<'_> {
             decided_at: None,
             reason: None,
         });
-        let writer = self.log.create(&header, &tasks)?;
-        let _lock = self.log.lock_batch(&header.batch_id)?;
+        let (writer, _lock) = self.log.create(&header, &tasks)?;
         let mut batch = Batch { header, tasks };
 
         let keep_details = batch.header.approval.is_some();

@@ -290,3 +290,40 @@ fn the_log_is_tamper_evident() {
     let out = env.run(&["history", "--verify"]);
     assert!(stderr(&out).contains("index.jsonl:2") && stderr(&out).contains("altered or removed"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_batch_still_running_cannot_be_undone_or_retried() {
+    let env = TestEnv::new();
+    env.sandbox("slow", &["--users", "60", "--latency-ms", "30"]);
+    let users: Vec<String> = (1..=60).map(|i| format!("user{i:05}@slow.test")).collect();
+    let mut child = env
+        .std_cmd()
+        .args(["-t", "slow", "--yes", "disable"])
+        .args(&users)
+        .env("REMEDIATE_CONCURRENCY", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let batches = env.state.join("batches");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        assert!(Instant::now() < deadline);
+        if let Some(e) = first_batch_dir(&batches) {
+            break e.file_name().to_string_lossy().into_owned();
+        }
+        std::thread::yield_now();
+    };
+    for cmd in ["undo", "retry"] {
+        let out = env.run(&["--yes", cmd, &id]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("still running") || stderr(&out).contains("being run by another"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(child.wait().unwrap().success());
+    let out = env.run(&["--yes", "-o", "json", "undo", &id]);
+    assert_eq!(out.status.code(), Some(0), "once finished it can be undone: {}", stderr(&out));
+}

@@ -138,7 +138,7 @@ fn main() {
                 expired_by: None,
                 not_reversed: Vec::new(),
             };
-            let w = log.create(&header, std::slice::from_ref(&task)).unwrap();
+            let (w, _lock) = log.create(&header, std::slice::from_ref(&task)).unwrap();
             let mut done = task.clone();
             done.status = Status::Successful;
             w.finished(0, &done).await.unwrap();

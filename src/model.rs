@@ -391,8 +391,8 @@ pub fn aggregate(statuses: impl IntoIterator<Item = Status>) -> Status {
         (true, false) => Status::Successful,
         (true, true) => Status::PartiallySuccessful,
         (false, _) if bad > 0 => Status::Unsuccessful,
-        (false, _) if skipped > 0 => Status::Skipped,
-        _ => Status::Canceled,
+        (false, _) if canceled > 0 => Status::Canceled,
+        _ => Status::Skipped,
     }
 }
 

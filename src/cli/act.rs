@@ -210,6 +210,7 @@ async fn execute_on(
         selected: selected.iter().map(|p| p.name.clone()).collect(),
         reporter: &reporter,
         cancel,
+        ad_tenants: ctx.ad_tenants(),
     };
     let mut request = Request::new(targets, ctx.operator(), consent);
     request.description = common.description.clone();

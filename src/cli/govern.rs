@@ -42,6 +42,7 @@ async fn resume(ctx: &Ctx, id: &str, how: Resume) -> Result<ExitCode> {
         selected: header.tenants.clone(),
         reporter: &reporter,
         cancel: ctrl_c(),
+        ad_tenants: ctx.ad_tenants(),
     };
     let outcome = engine.resume(&id, how, consent, concurrency()).await;
     reporter.finish();
@@ -118,7 +119,14 @@ async fn undo_batch(ctx: &Ctx, log: &TaskLog, id: &str, force: bool, consent: Co
     };
     let tenants = tenants_of(ctx, &names)?;
     let reporter = ProgressReporter::new(&ctx.printer);
-    let engine = Engine { log, tenants: &tenants, selected: names.clone(), reporter: &reporter, cancel: ctrl_c() };
+    let engine = Engine {
+        log,
+        tenants: &tenants,
+        selected: names.clone(),
+        reporter: &reporter,
+        cancel: ctrl_c(),
+        ad_tenants: ctx.ad_tenants(),
+    };
     let mut request = Request::new(targets, ctx.operator(), consent);
     request.description = Some(format!("undo of {id}"));
     request.force = force;

@@ -91,6 +91,16 @@ impl Ctx {
             .collect()
     }
 
+    /// The configured AD tenants (for hints about users synced from on-premises AD).
+    pub fn ad_tenants(&self) -> Vec<String> {
+        self.config
+            .tenants
+            .values()
+            .filter(|t| t.provider.kind() == crate::providers::ProviderKind::Ad)
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
     /// Who is running this: `REMEDIATE_OPERATOR`, else the OS user and host.
     pub fn operator(&self) -> String {
         match std::env::var("REMEDIATE_OPERATOR") {

@@ -196,6 +196,8 @@ pub struct Engine<'a> {
     pub selected: Vec<String>,
     pub reporter: &'a dyn Reporter,
     pub cancel: Cancel,
+    /// The configured on-premises AD tenants, named in hints for users synced from AD.
+    pub ad_tenants: Vec<String>,
 }
 
 impl Engine<'_> {
@@ -215,8 +217,7 @@ impl Engine<'_> {
             decided_at: None,
             reason: None,
         });
-        let writer = self.log.create(&header, &tasks)?;
-        let _lock = self.log.lock_batch(&header.batch_id)?;
+        let (writer, _lock) = self.log.create(&header, &tasks)?;
         let mut batch = Batch { header, tasks };
 
         let keep_details = batch.header.approval.is_some();
@@ -354,6 +355,35 @@ impl Engine<'_> {
         Ok(out)
     }
 
+    /// A user synced from on-premises AD: a cloud disable is reverted by the next sync and
+    /// a cloud password reset fails, so say which AD tenant to act on (or that this batch
+    /// already does).
+    fn hybrid_note(&self, result: &mut TenantResult, task: &Task) {
+        let in_batch: Vec<&String> = task
+            .tenants
+            .iter()
+            .filter(|t| self.tenants.get(*t).is_some_and(|t| t.provider.kind() == crate::providers::ProviderKind::Ad))
+            .collect();
+        let note = if let Some(ad) = in_batch.first() {
+            format!("`{}` is synced from on-premises AD; this task also runs on AD tenant `{ad}`", task.user)
+        } else if let Some(ad) = self.ad_tenants.first() {
+            format!(
+                "`{}` is synced from on-premises AD: run it there too: `remediate --tenant {ad} {} {}`",
+                task.user, task.action, task.user
+            )
+        } else {
+            format!(
+                "`{}` is synced from on-premises AD: act on AD as well (`remediate tenant add NAME --provider ad ...` configures it)",
+                task.user
+            )
+        };
+        match &mut result.error {
+            Some(e) => e.hint = Some(note),
+            None if !result.warnings.is_empty() => result.warnings.push(note),
+            None => {}
+        }
+    }
+
     /// Which results of `task` a retry runs again; `None` when it is finished.
     async fn plan_retry(&self, task: &Task) -> Option<Vec<Planned>> {
         let rerun = |r: Option<&TenantResult>| {
@@ -427,6 +457,25 @@ impl Engine<'_> {
         work: Vec<(usize, Vec<Planned>)>,
         writer: &JournalWriter,
     ) -> Result<()> {
+        self.settle(batch, work, writer, |state, tenant| TenantResult {
+            status: Status::PendingApproval,
+            message: "waits for approval".into(),
+            before: snapshot(state),
+            attempts: 0,
+            ..empty_result(tenant)
+        })
+        .await
+    }
+
+    /// Record every planned result without applying it: what `Apply` results become is
+    /// `unapplied`'s answer (pending approval, canceled).
+    async fn settle(
+        &self,
+        batch: &mut Batch,
+        work: Vec<(usize, Vec<Planned>)>,
+        writer: &JournalWriter,
+        unapplied: impl Fn(&UserState, &Tenant) -> TenantResult,
+    ) -> Result<()> {
         for (i, plan) in work {
             let task = &mut batch.tasks[i];
             task.results = plan
@@ -434,13 +483,7 @@ impl Engine<'_> {
                 .zip(&task.tenants)
                 .map(|(p, tenant)| match p {
                     Planned::Done(r) => *r,
-                    Planned::Apply { state, .. } => TenantResult {
-                        status: Status::PendingApproval,
-                        message: "waits for approval".into(),
-                        before: snapshot(&state),
-                        attempts: 0,
-                        ..empty_result(&self.tenants[tenant])
-                    },
+                    Planned::Apply { state, .. } => unapplied(&state, &self.tenants[tenant]),
                 })
                 .collect();
             task.aggregate();
@@ -597,6 +640,9 @@ impl Engine<'_> {
                             let tenant = &self.tenants[tenant_name];
                             let (mut result, secret) = apply_one(tenant, &task, &user, &state, mode).await;
                             result.attempts = attempts;
+                            if state.synced {
+                                self.hybrid_note(&mut result, &task);
+                            }
                             if let Some(secret) = secret {
                                 issued.push(IssuedSecret {
                                     user: user.name.clone(),
@@ -647,28 +693,13 @@ impl Engine<'_> {
         work: Vec<(usize, Vec<Planned>)>,
         writer: &JournalWriter,
     ) -> Result<()> {
-        for (i, plan) in work {
-            let task = &mut batch.tasks[i];
-            task.results = plan
-                .into_iter()
-                .zip(&task.tenants)
-                .map(|(p, tenant)| match p {
-                    Planned::Done(r) => *r,
-                    Planned::Apply { .. } => TenantResult {
-                        status: Status::Canceled,
-                        message: "declined at the confirmation".into(),
-                        attempts: 0,
-                        ..empty_result(&self.tenants[tenant])
-                    },
-                })
-                .collect();
-            task.aggregate();
-            if task.results.iter().any(|r| r.status == Status::Canceled) {
-                task.status = Status::Canceled;
-            }
-            writer.finished(i as u32, task).await?;
-        }
-        Ok(())
+        self.settle(batch, work, writer, |_, tenant| TenantResult {
+            status: Status::Canceled,
+            message: "declined at the confirmation".into(),
+            attempts: 0,
+            ..empty_result(tenant)
+        })
+        .await
     }
 
     /// Recount the batch, seal its header, and say how it went. `executed` counts the

@@ -5,6 +5,7 @@
 //! retries, tokens and throttling live beside the trait in each provider's module, not in
 //! it. Guards, confirmation, concurrency and the task log are the engine's business.
 
+pub mod ad;
 pub mod entra;
 pub mod sandbox;
 
@@ -151,6 +152,7 @@ pub fn build(profile: &TenantProfile, env: &ProviderEnv) -> Result<Arc<dyn Provi
     match &profile.provider {
         ProviderConfig::Sandbox(_) => Ok(Arc::new(sandbox::Sandbox::open(profile, env)?)),
         ProviderConfig::Entra(_) => entra::build(profile),
+        ProviderConfig::Ad(_) => Ok(Arc::new(ad::Ad::from_profile(profile)?)),
         other => Err(crate::error::Error::ProviderNotBuilt { tenant: profile.name.clone(), provider: other.kind() }),
     }
 }

@@ -51,6 +51,10 @@ pub(crate) struct JournalLine {
     pub status: Option<Status>,
 }
 
+/// A batch held by the run that holds this (released when dropped).
+#[derive(Debug)]
+pub struct RunLock(#[allow(dead_code)] File);
+
 /// One batch, indexed for streaming its tasks.
 #[derive(Debug)]
 pub struct BatchView {
@@ -147,12 +151,17 @@ impl TaskLog {
 
     /// Create a batch: header, every task `queued`, index and user lines; all durable before
     /// this returns. Returns the journal writer for the run.
-    pub fn create(&self, header: &BatchHeader, tasks: &[Task]) -> Result<JournalWriter> {
+    pub fn create(&self, header: &BatchHeader, tasks: &[Task]) -> Result<(JournalWriter, RunLock)> {
         // Built under a temporary name and renamed into place, so a batch is never seen
         // half-created (a header without its journal).
         let dir = self.batch_dir(&header.batch_id);
         let tmp = self.root.join("batches").join(format!(".new-{}", header.batch_id));
         fsutil::create_private_dir(&tmp).map_err(|e| self.err(&tmp, e.to_string()))?;
+        // Held from before the batch is visible until the run ends: no `undo` or `retry`
+        // can slip in between.
+        let lock_path = tmp.join("run.lock");
+        let lock = fsutil::open_append(&lock_path).map_err(|e| self.err(&lock_path, e.to_string()))?;
+        lock.lock().map_err(|e| self.err(&lock_path, format!("cannot lock: {e}")))?;
         let mut buf = Vec::with_capacity(tasks.len() * 200);
         for (i, task) in tasks.iter().enumerate() {
             serde_json::to_writer(&mut buf, &JournalLine { i: i as u32, task: Some(task.clone()), status: None })
@@ -182,7 +191,7 @@ impl TaskLog {
         }
         self.append_shared("users.tsv", &users)?;
         self.append_index(header)?;
-        JournalWriter::start(f, journal_path)
+        Ok((JournalWriter::start(f, journal_path)?, RunLock(lock)))
     }
 
     /// Rewrite the header and add it to the index (status changes, finish).
@@ -222,11 +231,11 @@ impl TaskLog {
     }
 
     /// Hold a batch for running it: a second process running the same batch is refused.
-    pub fn lock_batch(&self, id: &str) -> Result<File> {
+    pub fn lock_batch(&self, id: &str) -> Result<RunLock> {
         let path = self.batch_dir(id).join("run.lock");
         let f = fsutil::open_append(&path).map_err(|e| self.err(&path, e.to_string()))?;
         match f.try_lock() {
-            Ok(()) => Ok(f),
+            Ok(()) => Ok(RunLock(f)),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::input(
                 format!("batch {id} is being run by another remediate process"),
                 Some(format!("wait for it to finish: `remediate status {id} --watch`")),

@@ -49,7 +49,7 @@ async fn a_batch_reads_back_truthfully_after_an_interruption() {
     let log = TaskLog::open(dir.path()).unwrap();
     let tasks: Vec<Task> = (0..3).map(|i| task(i, &format!("u{i}@x"))).collect();
     let h = header(&id(1), Action::Disable, 3);
-    let w = log.create(&h, &tasks).unwrap();
+    let w = log.create(&h, &tasks).unwrap().0;
     w.started(0).await.unwrap();
     let mut done = tasks[0].clone();
     done.status = Status::Successful;
@@ -70,7 +70,7 @@ async fn a_batch_reads_back_truthfully_after_an_interruption() {
 async fn a_corrupt_line_is_reported_and_the_rest_still_reads() {
     let dir = tempfile::tempdir().unwrap();
     let log = TaskLog::open(dir.path()).unwrap();
-    let w = log.create(&header(&id(2), Action::Disable, 2), &[task(0, "a@x"), task(1, "b@x")]).unwrap();
+    let w = log.create(&header(&id(2), Action::Disable, 2), &[task(0, "a@x"), task(1, "b@x")]).unwrap().0;
     w.close().unwrap();
     let path = dir.path().join("batches").join(id(2)).join("tasks.jsonl");
     let mut f = fsutil::open_append(&path).unwrap();
@@ -86,7 +86,7 @@ fn files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let log = TaskLog::open(&state).unwrap();
-    drop(log.create(&header(&id(3), Action::Disable, 1), &[task(0, "a@x")]).unwrap());
+    drop(log.create(&header(&id(3), Action::Disable, 1), &[task(0, "a@x")]).unwrap().0);
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&state.join("batches")), 0o700);
     let b = state.join("batches").join(id(3));
@@ -102,10 +102,10 @@ fn history_filters_and_orders_newest_first() {
     let log = TaskLog::open(dir.path()).unwrap();
     let mut h1 = header(&id(10), Action::Disable, 1);
     h1.created_at = "2026-01-01T00:00:00Z".parse().unwrap();
-    drop(log.create(&h1, &[task(0, "Alice@X")]).unwrap());
+    drop(log.create(&h1, &[task(0, "Alice@X")]).unwrap().0);
     let mut h2 = header(&id(11), Action::RevokeSessions, 1);
     h2.created_at = "2026-02-01T00:00:00Z".parse().unwrap();
-    drop(log.create(&h2, &[task(0, "bob@x")]).unwrap());
+    drop(log.create(&h2, &[task(0, "bob@x")]).unwrap().0);
     h1.status = Status::Successful;
     log.update_header(&h1).unwrap();
 
@@ -127,7 +127,7 @@ fn history_filters_and_orders_newest_first() {
 fn ids_resolve_by_unique_prefix_and_bad_ids_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let log = TaskLog::open(dir.path()).unwrap();
-    drop(log.create(&header(&id(20), Action::Disable, 1), &[task(0, "a@x")]).unwrap());
+    drop(log.create(&header(&id(20), Action::Disable, 1), &[task(0, "a@x")]).unwrap().0);
     assert_eq!(log.resolve_id(&id(20)).unwrap(), id(20));
     assert_eq!(log.resolve_id("0193a6e2-0000").unwrap(), id(20));
     assert!(matches!(log.resolve_id("0193a6e2-ffff"), Err(Error::UnknownBatch(_))));

@@ -1,45 +1,12 @@
 //! A run killed with SIGKILL mid-batch leaves a log that `status` reads truthfully.
 
-use std::time::{Duration, Instant};
-
 use crate::support::*;
 
 #[test]
 fn sigkill_mid_batch_leaves_a_truthful_log() {
     let env = TestEnv::new();
     env.sandbox("crash", &["--users", "300", "--latency-ms", "20"]);
-    let mut csv = String::from("user\n");
-    for i in 1..=300 {
-        csv.push_str(&format!("user{i:05}@crash.test\n"));
-    }
-    let file = env.write("users.csv", &csv);
-    let mut child = env
-        .std_cmd()
-        .args(["-t", "crash", "--yes", "-o", "json", "disable", "--csv", file.to_str().unwrap()])
-        .args(["--i-know-this-is-many", "300"])
-        .env("REMEDIATE_CONCURRENCY", "4")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-
-    // Wait until some tasks have finished (their journal lines appear), then kill.
-    let batches = env.state.join("batches");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let journal = loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        let found = first_batch_dir(&batches).map(|e| e.path().join("tasks.jsonl"));
-        if let Some(j) = found {
-            let text = std::fs::read_to_string(&j).unwrap_or_default();
-            if text.lines().filter(|l| l.contains("\"results\":[{")).count() >= 20 {
-                break j;
-            }
-        }
-        std::thread::yield_now();
-    };
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let id = journal.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+    let id = start_and_kill(&env, "crash", 300, 4, 20);
 
     let out = env.run(&["status", &id, "-o", "json", "--exit-status"]);
     let b: BatchDoc = serde_json::from_slice(&out.stdout).unwrap();

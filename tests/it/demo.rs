@@ -358,3 +358,33 @@ fn a_corrupt_record_is_reported_and_other_batches_stay_readable() {
     let h: HistoryDoc = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(h.batches.len(), 2);
 }
+
+#[test]
+fn users_synced_from_ad_get_a_hint_naming_the_ad_tenant() {
+    let env = TestEnv::new();
+    let out = env.run(&[
+        "tenant",
+        "add",
+        "corp",
+        "--provider",
+        "ad",
+        "--url",
+        "ldaps://dc1.corp.example:636",
+        "--bind-dn",
+        "CN=svc",
+        "--base-dn",
+        "DC=corp",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, b) = env.json_batch(&["-t", "demo", "reset-password", "carol@demo.test"]);
+    let r = b.task("carol@demo.test", "reset-password").result();
+    let hint = r.error.as_ref().unwrap().hint.as_deref().unwrap();
+    assert!(hint.contains("remediate --tenant corp reset-password carol@demo.test"), "{hint}");
+    let (_, b) = env.json_batch(&["-t", "demo", "disable", "carol@demo.test"]);
+    let r = b.task("carol@demo.test", "disable").result();
+    assert!(
+        r.warnings.iter().any(|w| w.contains("remediate --tenant corp disable carol@demo.test")),
+        "{:?}",
+        r.warnings
+    );
+}

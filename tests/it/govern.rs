@@ -193,35 +193,7 @@ fn retry_after_sigkill_finishes_every_user_and_applies_nothing_twice() {
     let env = TestEnv::new();
     let n = 300;
     env.sandbox("crash", &["--users", "300", "--latency-ms", "15"]);
-    let mut csv = String::from("user\n");
-    for i in 1..=n {
-        csv.push_str(&format!("user{i:05}@crash.test\n"));
-    }
-    let file = env.write("users.csv", &csv);
-    let mut child = env
-        .std_cmd()
-        .args(["-t", "crash", "--yes", "-o", "json", "disable", "--csv", file.to_str().unwrap()])
-        .args(["--i-know-this-is-many", "300"])
-        .env("REMEDIATE_CONCURRENCY", "8")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let batches = env.state.join("batches");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let id = loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        let dir = first_batch_dir(&batches).map(|e| e.path());
-        if let Some(dir) = dir {
-            let text = std::fs::read_to_string(dir.join("tasks.jsonl")).unwrap_or_default();
-            if text.lines().filter(|l| l.contains("\"results\":[{")).count() >= 40 {
-                break dir.file_name().unwrap().to_str().unwrap().to_string();
-            }
-        }
-        std::thread::yield_now();
-    };
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let id = start_and_kill(&env, "crash", n, 8, 40);
 
     let out = env.run(&["status", &id, "-o", "json"]);
     let killed = batch_of(&out);
@@ -231,7 +203,16 @@ fn retry_after_sigkill_finishes_every_user_and_applies_nothing_twice() {
     let done = batch_of(&out);
     assert_eq!(done.status, "successful");
     assert!(done.tasks.iter().all(|t| t.status == "successful"));
-    assert!(done.tasks.iter().any(|t| t.result().attempts > 1), "retried tasks count their attempts");
+    // Attempts: an interrupted task (its write may have happened) counts a second attempt;
+    // a task that never started counts its first; a finished one is not run again.
+    for (before, after) in killed.tasks.iter().zip(&done.tasks) {
+        let expected = match before.status.as_str() {
+            "in_progress" => 2,
+            "queued" | "successful" => 1,
+            other => panic!("unexpected status after the kill: {other}"),
+        };
+        assert_eq!(after.result().attempts, expected, "{} was {}", after.user, before.status);
+    }
     // The sandbox's own journal: every user was disabled exactly once.
     let entries = remediate::providers::sandbox::Sandbox::journal_entries(&env.state, "crash").unwrap();
     let mut per_user = std::collections::HashMap::new();
@@ -308,4 +289,41 @@ fn the_log_is_tamper_evident() {
     std::fs::write(&index, without).unwrap();
     let out = env.run(&["history", "--verify"]);
     assert!(stderr(&out).contains("index.jsonl:2") && stderr(&out).contains("altered or removed"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_batch_still_running_cannot_be_undone_or_retried() {
+    let env = TestEnv::new();
+    env.sandbox("slow", &["--users", "60", "--latency-ms", "30"]);
+    let users: Vec<String> = (1..=60).map(|i| format!("user{i:05}@slow.test")).collect();
+    let mut child = env
+        .std_cmd()
+        .args(["-t", "slow", "--yes", "disable"])
+        .args(&users)
+        .env("REMEDIATE_CONCURRENCY", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let batches = env.state.join("batches");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        assert!(Instant::now() < deadline);
+        if let Some(e) = first_batch_dir(&batches) {
+            break e.file_name().to_string_lossy().into_owned();
+        }
+        std::thread::yield_now();
+    };
+    for cmd in ["undo", "retry"] {
+        let out = env.run(&["--yes", cmd, &id]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("still running") || stderr(&out).contains("being run by another"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(child.wait().unwrap().success());
+    let out = env.run(&["--yes", "-o", "json", "undo", &id]);
+    assert_eq!(out.status.code(), Some(0), "once finished it can be undone: {}", stderr(&out));
 }

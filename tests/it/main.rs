@@ -5,7 +5,12 @@
 
 mod support;
 
+#[path = "../support/samba.rs"]
+mod samba;
+
+mod ad;
 mod cli;
+mod conformance;
 mod crash;
 mod csv;
 mod demo;

@@ -287,3 +287,39 @@ impl TaskDoc {
 pub fn first_batch_dir(batches: &Path) -> Option<std::fs::DirEntry> {
     std::fs::read_dir(batches).ok()?.flatten().find(|e| !e.file_name().to_string_lossy().starts_with('.'))
 }
+
+/// Start `disable` of `user00001@T.test`…`userNNNNN@T.test` on sandbox tenant `tenant`
+/// (which must exist) with `concurrency` calls at once, and SIGKILL it once at least
+/// `finished` tasks have their results in the journal. Returns the batch id.
+pub fn start_and_kill(env: &TestEnv, tenant: &str, n: usize, concurrency: usize, finished: usize) -> String {
+    use std::time::{Duration, Instant};
+    let mut csv = String::from("user\n");
+    for i in 1..=n {
+        csv.push_str(&format!("user{i:05}@{tenant}.test\n"));
+    }
+    let file = env.write(&format!("{tenant}-users.csv"), &csv);
+    let mut child = env
+        .std_cmd()
+        .args(["-t", tenant, "--yes", "-o", "json", "disable", "--csv", file.to_str().unwrap()])
+        .args(["--i-know-this-is-many", &n.to_string()])
+        .env("REMEDIATE_CONCURRENCY", concurrency.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let batches = env.state.join("batches");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        if let Some(dir) = first_batch_dir(&batches).map(|e| e.path()) {
+            let text = std::fs::read_to_string(dir.join("tasks.jsonl")).unwrap_or_default();
+            if text.lines().filter(|l| l.contains("\"results\":[{")).count() >= finished {
+                break dir.file_name().unwrap().to_str().unwrap().to_string();
+            }
+        }
+        std::thread::yield_now();
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    id
+}

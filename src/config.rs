@@ -288,7 +288,9 @@ fn known_keys(kind: ProviderKind) -> Vec<&'static str> {
         "self_approval",
     ];
     keys.extend_from_slice(match kind {
-        ProviderKind::Entra => &["tenant_id", "client_id", "certificate", "cloud", "graph_url", "login_url"][..],
+        ProviderKind::Entra => {
+            &["tenant_id", "client_id", "certificate", "cloud", "graph_url", "login_url", "assertion_alg"][..]
+        }
         ProviderKind::Okta => &["org_url", "client_id", "private_key"],
         ProviderKind::Google => &["domain", "admin_email", "service_account_file", "api_url", "token_url"],
         ProviderKind::Ad => &["url", "bind_dn", "base_dn", "ca_file", "insecure_skip_verify", "privileged_groups"],
@@ -480,6 +482,68 @@ mod tests {
         assert!(err.contains("unknown setting `user`"), "{err}");
         std::fs::write(&path, "[tenants.lab]\nprovider = \"sandbox\"\nusers = 5\nprotected = [\"a\"]\n").unwrap();
         assert_eq!(Config::load(&path).unwrap().tenants["lab"].common.protected, ["a"]);
+        // Every field of every provider is a known setting.
+        std::fs::write(
+            &path,
+            "[tenants.c]\nprovider = \"entra\"\ntenant_id = \"t\"\nclient_id = \"c\"\nassertion_alg = \"rs256\"\n",
+        )
+        .unwrap();
+        assert!(Config::load(&path).is_ok());
+    }
+
+    /// `known_keys` must list every field a profile can serialize, or a saved profile would
+    /// be refused on the next load.
+    #[test]
+    fn known_keys_cover_every_field() {
+        let some = || Some("x".to_string());
+        let path = || Some(PathBuf::from("/x"));
+        let common = CommonSettings {
+            restricted_group: some(),
+            mfa_group: some(),
+            phishing_resistant_mfa_group: some(),
+            protected: vec!["p".into()],
+            max_targets: Some(1),
+            approval_required_for: vec![Action::Disable],
+            approval_threshold: Some(1),
+            self_approval: true,
+        };
+        let providers = [
+            ProviderConfig::Entra(EntraConfig {
+                tenant_id: "t".into(),
+                client_id: "c".into(),
+                certificate: path(),
+                cloud: Cloud::China,
+                graph_url: some(),
+                login_url: some(),
+                assertion_alg: AssertionAlg::Rs256,
+            }),
+            ProviderConfig::Okta(OktaConfig { org_url: "u".into(), client_id: some(), private_key: path() }),
+            ProviderConfig::Google(GoogleConfig {
+                domain: "d".into(),
+                admin_email: "a@d".into(),
+                service_account_file: "/x".into(),
+                api_url: some(),
+                token_url: some(),
+            }),
+            ProviderConfig::Ad(AdConfig {
+                url: "u".into(),
+                bind_dn: "b".into(),
+                base_dn: "b".into(),
+                ca_file: path(),
+                insecure_skip_verify: true,
+                privileged_groups: vec!["g".into()],
+            }),
+            ProviderConfig::Sandbox(SandboxConfig { users: Some(1), latency_ms: 1, fail_rate: 0.5 }),
+        ];
+        for provider in providers {
+            let kind = provider.kind();
+            let p = TenantProfile { name: "t".into(), provider, common: common.clone() };
+            let value = toml::Value::try_from(&p).unwrap();
+            let known = known_keys(kind);
+            for key in value.as_table().unwrap().keys() {
+                assert!(known.contains(&key.as_str()), "{kind}: `{key}` missing from known_keys");
+            }
+        }
     }
 
     #[test]

@@ -222,11 +222,14 @@ pub struct ProviderError {
     pub request_id: Option<String>,
     /// Seconds the provider asked to wait (`Retry-After`), for throttling decisions.
     pub retry_after: Option<f64>,
+    /// A multi-step action that failed part-way: the before-state of what it did change
+    /// (shaped like `Outcome::before`), so the task log keeps it and `undo` can reverse it.
+    pub partial: Option<serde_json::Value>,
 }
 
 impl ProviderError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ProviderError { kind, message: message.into(), hint: None, request_id: None, retry_after: None }
+        ProviderError { kind, message: message.into(), hint: None, request_id: None, retry_after: None, partial: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -236,6 +239,11 @@ impl ProviderError {
 
     pub fn with_request_id(mut self, id: impl Into<Option<String>>) -> Self {
         self.request_id = id.into();
+        self
+    }
+
+    pub fn with_partial(mut self, before: serde_json::Value) -> Self {
+        self.partial = Some(before);
         self
     }
 

@@ -750,6 +750,9 @@ async fn apply_one(
         Err(e) => (
             TenantResult {
                 status: Status::Unsuccessful,
+                // Part of a multi-step action may have happened: record it for undo.
+                changed: e.partial.is_some(),
+                before: e.partial.clone().unwrap_or_default(),
                 message: e.message.clone(),
                 request_id: e.request_id.clone(),
                 error: Some(e.info()),

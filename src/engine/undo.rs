@@ -10,7 +10,12 @@ pub fn plan(batch: &Batch) -> (Vec<Target>, Vec<NotReversed>) {
     let mut targets = Vec::new();
     let mut not_reversed = Vec::new();
     for task in &batch.tasks {
-        let changed: Vec<_> = task.results.iter().filter(|r| r.status == Status::Successful && r.changed).collect();
+        // Successful changes, and what a failed multi-step action did before failing.
+        let changed: Vec<_> = task
+            .results
+            .iter()
+            .filter(|r| r.changed && matches!(r.status, Status::Successful | Status::Unsuccessful))
+            .collect();
         if changed.is_empty() {
             continue;
         }

@@ -1365,6 +1365,35 @@ mod cli {
     }
 
     #[test]
+    fn a_part_way_failure_is_recorded_and_undone() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let dan = l.emu.add_user("dan@contoso.com");
+        let g1 = l.emu.add_group("aaa-first", GroupKind::Static);
+        let g2 = l.emu.add_group("zzz-second", GroupKind::Static);
+        l.emu.add_member(&g1, &dan);
+        l.emu.add_member(&g2, &dan);
+        // The removal from the second group is refused; the first one happens.
+        l.emu.inject(crate::entra::Fault {
+            method: Some("DELETE"),
+            path_contains: format!("/groups/{g2}/members/"),
+            status: 403,
+            retry_after: None,
+            times: 10,
+        });
+        let env = env_for(&l.emu, &[]);
+        let (code, doc) = env.json_batch(&["remove-groups", "dan@contoso.com"]);
+        assert_ne!(code, 0);
+        let r = doc.task("dan@contoso.com", "remove-groups").result();
+        assert_eq!((r.status.as_str(), r.changed), ("unsuccessful", true), "{r:#?}");
+        assert_eq!(r.before["groups"][0]["id"], g1.as_str(), "what did happen is recorded: {r:#?}");
+        assert!(!l.emu.is_member(&g1, &dan) && l.emu.is_member(&g2, &dan));
+        let (code, undo) = env.json_batch(&["undo", &doc.batch_id]);
+        assert_eq!(code, 0, "{undo:#?}");
+        assert!(l.emu.is_member(&g1, &dan), "undo put back what the failed batch had removed");
+        l.emu.take_violations();
+    }
+
+    #[test]
     fn disable_then_undo_through_the_binary() {
         let l = live(Config::default(), graph::LEAST_PRIVILEGE);
         let alice = l.emu.add_user("alice@contoso.com");

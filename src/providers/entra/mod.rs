@@ -1210,7 +1210,7 @@ impl Entra {
         }
         self.forget_ga().await;
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "removed", &labels(&done)));
+            return Err(partial_failure(first, "removed", &labels(&done), json!({"roles": done})));
         }
         Ok(Outcome {
             changed: !done.is_empty(),
@@ -1333,7 +1333,7 @@ impl Entra {
         }
         self.forget_ga().await;
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "re-created", &labels(&created)));
+            return Err(partial_failure(first, "re-created", &labels(&created), json!({"roles": created})));
         }
         Ok(Outcome {
             changed: !created.is_empty(),
@@ -1427,6 +1427,7 @@ impl Entra {
                 first,
                 "removed from",
                 &removed.iter().map(|g| format!("{} ({})", g.name, g.id)).collect::<Vec<_>>().join(", "),
+                json!({"groups": removed.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
             ));
         }
         Ok(Outcome {
@@ -1489,7 +1490,12 @@ impl Entra {
         }
         let names = |gs: &[&Group]| gs.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ");
         if let Some(first) = failures.into_iter().next() {
-            return Err(partial_failure(first, "re-added to", &names(&added)));
+            return Err(partial_failure(
+                first,
+                "re-added to",
+                &names(&added),
+                json!({"groups": added.iter().map(|g| g.as_json()).collect::<Vec<_>>()}),
+            ));
         }
         Ok(Outcome {
             changed: !added.is_empty(),
@@ -1526,11 +1532,12 @@ fn restore_list<'a>(ctx: &ApplyContext<'a>, key: &str, inverse_of: Action) -> Re
 
 /// A multi-step action failed part-way: say what was done before the failure, so that the
 /// operator (and the task log's message) knows the state.
-fn partial_failure(first: ProviderError, verb: &str, done: &str) -> ProviderError {
+/// `partial` is the before-state of what was done, kept in the task log for `undo`.
+fn partial_failure(first: ProviderError, verb: &str, done: &str, partial: serde_json::Value) -> ProviderError {
     if done.is_empty() {
         return first;
     }
-    ProviderError { message: format!("{} ({verb} {done} before that)", first.message), ..first }
+    ProviderError { message: format!("{} ({verb} {done} before that)", first.message), ..first }.with_partial(partial)
 }
 
 fn entra_config(profile: &TenantProfile) -> Result<&EntraConfig, Error> {

@@ -86,7 +86,7 @@ pub enum Error {
     Provider {
         tenant: String,
         #[source]
-        source: ProviderError,
+        source: Box<ProviderError>,
     },
 
     #[error("{message}")]
@@ -116,6 +116,11 @@ impl Error {
 
     pub fn input(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
         Error::InvalidInput { message: message.into(), hint: hint.into() }
+    }
+
+    /// A provider's failure that stops the whole command (unsupported action, no bind).
+    pub fn provider(tenant: impl Into<String>, source: ProviderError) -> Self {
+        Error::Provider { tenant: tenant.into(), source: Box::new(source) }
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
@@ -224,7 +229,7 @@ pub struct ProviderError {
     pub retry_after: Option<f64>,
     /// A multi-step action that failed part-way: the before-state of what it did change
     /// (shaped like `Outcome::before`), so the task log keeps it and `undo` can reverse it.
-    pub partial: Option<serde_json::Value>,
+    pub partial: Option<Box<serde_json::Value>>,
 }
 
 impl ProviderError {
@@ -243,7 +248,7 @@ impl ProviderError {
     }
 
     pub fn with_partial(mut self, before: serde_json::Value) -> Self {
-        self.partial = Some(before);
+        self.partial = Some(Box::new(before));
         self
     }
 

@@ -275,7 +275,7 @@ async fn test(ctx: &Ctx, name: Option<String>) -> Result<ExitCode> {
     let mut json = Vec::new();
     let mut all_ok = true;
     for (name, t) in &tenants {
-        let checks = t.provider.check().await.map_err(|source| Error::Provider { tenant: name.clone(), source })?;
+        let checks = t.provider.check().await.map_err(|source| Error::provider(name.clone(), source))?;
         for c in checks {
             all_ok &= c.ok;
             rows.push(vec![

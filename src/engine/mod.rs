@@ -551,7 +551,7 @@ impl Engine<'_> {
                 }
             }
             if let (false, Some((tenant, source))) = (any_ok, first_err) {
-                return Err(Error::Provider { tenant, source });
+                return Err(Error::provider(tenant, source));
             }
         }
         Ok(())
@@ -752,7 +752,7 @@ async fn apply_one(
                 status: Status::Unsuccessful,
                 // Part of a multi-step action may have happened: record it for undo.
                 changed: e.partial.is_some(),
-                before: e.partial.clone().unwrap_or_default(),
+                before: e.partial.as_deref().cloned().unwrap_or_default(),
                 message: e.message.clone(),
                 request_id: e.request_id.clone(),
                 error: Some(e.info()),

@@ -168,7 +168,7 @@ impl Ad {
             });
         }
         let tls = conn::tls_config(cfg.ca_file.as_deref(), cfg.insecure_skip_verify)
-            .map_err(|source| Error::Provider { tenant: profile.name.clone(), source })?;
+            .map_err(|source| Error::provider(profile.name.clone(), source))?;
         let endpoint = Endpoint {
             url: cfg.url.clone(),
             starttls,

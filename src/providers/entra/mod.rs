@@ -1021,33 +1021,7 @@ impl Entra {
         g: &Group,
         ctx: &ApplyContext<'_>,
     ) -> Result<Outcome, ProviderError> {
-        let before_with = |was: bool| json!({"group": g.as_json(), "was_member": was});
-        if ctx.mode == Mode::DryRun {
-            let member = self.is_member(g, user, action).await?;
-            return Ok(Outcome {
-                changed: !member,
-                message: if member {
-                    format!("already in group `{}`", g.name)
-                } else {
-                    format!("would be added to group `{}`", g.name)
-                },
-                before: before_with(member),
-                after: json!({"group": g.as_json(), "member": true}),
-                ..Outcome::default()
-            });
-        }
-        let (m, request_id) = self.add_member(g, user, action).await?;
-        Ok(Outcome {
-            changed: m == Membership::Changed,
-            message: match m {
-                Membership::Changed => format!("added to group `{}`", g.name),
-                Membership::Unchanged => format!("already in group `{}`", g.name),
-            },
-            before: before_with(m == Membership::Unchanged),
-            after: json!({"group": g.as_json(), "member": true}),
-            request_id,
-            ..Outcome::default()
-        })
+        self.set_membership(user, action, g, ctx, true).await
     }
 
     /// Remove from a configured group (unrestrict, unenforce-mfa); as an undo, only when
@@ -1065,30 +1039,46 @@ impl Entra {
                 ..Outcome::default()
             });
         }
+        self.set_membership(user, action, g, ctx, false).await
+    }
+
+    /// Make `user` a member of `g` (`add`) or not, idempotently; a dry run only reads.
+    async fn set_membership(
+        &self,
+        user: &UserRef,
+        action: Action,
+        g: &Group,
+        ctx: &ApplyContext<'_>,
+        add: bool,
+    ) -> Result<Outcome, ProviderError> {
         let before_with = |was: bool| json!({"group": g.as_json(), "was_member": was});
+        let after = json!({"group": g.as_json(), "member": add});
+        let (done, already) = if add {
+            (format!("added to group `{}`", g.name), format!("already in group `{}`", g.name))
+        } else {
+            (format!("removed from group `{}`", g.name), format!("not in group `{}`", g.name))
+        };
         if ctx.mode == Mode::DryRun {
             let member = self.is_member(g, user, action).await?;
+            let changes = member != add;
+            let would = if add { "would be added to" } else { "would be removed from" };
             return Ok(Outcome {
-                changed: member,
-                message: if member {
-                    format!("would be removed from group `{}`", g.name)
-                } else {
-                    format!("not in group `{}`", g.name)
-                },
+                changed: changes,
+                message: if changes { format!("{would} group `{}`", g.name) } else { already },
                 before: before_with(member),
-                after: json!({"group": g.as_json(), "member": false}),
+                after,
                 ..Outcome::default()
             });
         }
-        let (m, request_id) = self.remove_member(g, user, action).await?;
+        let (m, request_id) =
+            if add { self.add_member(g, user, action).await? } else { self.remove_member(g, user, action).await? };
+        let changed = m == Membership::Changed;
         Ok(Outcome {
-            changed: m == Membership::Changed,
-            message: match m {
-                Membership::Changed => format!("removed from group `{}`", g.name),
-                Membership::Unchanged => format!("not in group `{}`", g.name),
-            },
-            before: before_with(m == Membership::Changed),
-            after: json!({"group": g.as_json(), "member": false}),
+            changed,
+            message: if changed { done } else { already },
+            // Was a member before: unchanged on add, changed on remove.
+            before: before_with(changed != add),
+            after,
             request_id,
             ..Outcome::default()
         })

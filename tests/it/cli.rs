@@ -127,3 +127,17 @@ fn max_targets_needs_the_exact_count() {
     let (code, b) = env.json_batch(&args);
     assert_eq!((code, b.status.as_str()), (0, "successful"));
 }
+
+#[test]
+fn providers_not_built_yet_fail_clearly_and_change_nothing() {
+    let env = TestEnv::new();
+    let out = env.run(&["tenant", "add", "okta1", "--provider", "okta", "--org-url", "https://example.okta.com"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["-t", "okta1", "--yes", "disable", "a@example.com"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("provider `okta`, which this version cannot act on yet") && err.contains("hint:"), "{err}");
+    let h = env.run(&["history", "-o", "json"]);
+    let doc: HistoryDoc = serde_json::from_slice(&h.stdout).unwrap();
+    assert!(doc.batches.is_empty());
+}

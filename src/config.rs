@@ -89,11 +89,6 @@ impl ProviderConfig {
             ProviderConfig::Sandbox(_) => ProviderKind::Sandbox,
         }
     }
-
-    /// Whether this provider authenticates with a secret looked up in env / keyring.
-    pub fn needs_secret(&self) -> bool {
-        !matches!(self, ProviderConfig::Sandbox(_) | ProviderConfig::Google(_))
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -85,13 +85,6 @@ impl Action {
             Action::ResetPassword | Action::RevokeSessions => return None,
         })
     }
-
-    /// Actions that take something away from the user: they ask for confirmation.
-    /// Every action changes production state, so all of them do; kept as a method so
-    /// the rule lives in one place.
-    pub fn is_destructive(self) -> bool {
-        true
-    }
 }
 
 impl fmt::Display for Action {

@@ -140,10 +140,6 @@ pub trait Reporter: Send + Sync {
     }
 }
 
-/// A reporter that reports nothing and never consents.
-pub struct Silent;
-impl Reporter for Silent {}
-
 /// A password the run generated, for `--show-password` / `--password-file`.
 #[derive(Debug)]
 pub struct IssuedSecret {

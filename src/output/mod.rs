@@ -51,20 +51,6 @@ impl Printer {
         }
     }
 
-    /// A printer for errors raised before the arguments were understood.
-    pub fn fallback() -> Printer {
-        Printer {
-            format: OutputFormat::Table,
-            quiet: false,
-            verbose: false,
-            progress: false,
-            stdout_tty: false,
-            stderr_tty: false,
-            stdin_tty: false,
-            color: false,
-        }
-    }
-
     /// Whether the operator can be asked a question.
     pub fn can_prompt(&self) -> bool {
         self.stdin_tty && self.stderr_tty

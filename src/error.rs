@@ -227,9 +227,19 @@ pub struct ProviderError {
     pub request_id: Option<String>,
     /// Seconds the provider asked to wait (`Retry-After`), for throttling decisions.
     pub retry_after: Option<f64>,
-    /// A multi-step action that failed part-way: the before-state of what it did change
-    /// (shaped like `Outcome::before`), so the task log keeps it and `undo` can reverse it.
-    pub partial: Option<Box<serde_json::Value>>,
+    /// A multi-step action that failed part-way: what it did before failing.
+    pub partial: Option<Box<Partial>>,
+}
+
+/// What a multi-step action did before it failed.
+#[derive(Debug, Clone)]
+pub struct Partial {
+    /// The before-state of what it changed (shaped like `Outcome::before`), so the task log
+    /// keeps it and `undo` can reverse it.
+    pub before: serde_json::Value,
+    /// A password it set (a reset whose session revocation then failed): still delivered
+    /// to the operator, never logged.
+    pub secret: Option<crate::secret::Secret>,
 }
 
 impl ProviderError {
@@ -248,7 +258,13 @@ impl ProviderError {
     }
 
     pub fn with_partial(mut self, before: serde_json::Value) -> Self {
-        self.partial = Some(Box::new(before));
+        self.partial = Some(Box::new(Partial { before, secret: None }));
+        self
+    }
+
+    /// Part-way with a password already set.
+    pub fn with_partial_secret(mut self, before: serde_json::Value, secret: crate::secret::Secret) -> Self {
+        self.partial = Some(Box::new(Partial { before, secret: Some(secret) }));
         self
     }
 

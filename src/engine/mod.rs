@@ -743,19 +743,26 @@ async fn apply_one(
             },
             out.secret,
         ),
-        Err(e) => (
-            TenantResult {
-                status: Status::Unsuccessful,
-                // Part of a multi-step action may have happened: record it for undo.
-                changed: e.partial.is_some(),
-                before: e.partial.as_deref().cloned().unwrap_or_default(),
-                message: e.message.clone(),
-                request_id: e.request_id.clone(),
-                error: Some(e.info()),
-                ..empty_result(tenant)
-            },
-            None,
-        ),
+        Err(e) => {
+            // Part of a multi-step action may have happened: record it for undo, and still
+            // hand over a password it set.
+            let (before, secret) = match e.partial.as_deref() {
+                Some(p) => (p.before.clone(), p.secret.clone()),
+                None => (serde_json::Value::Null, None),
+            };
+            (
+                TenantResult {
+                    status: Status::Unsuccessful,
+                    changed: e.partial.is_some(),
+                    before,
+                    message: e.message.clone(),
+                    request_id: e.request_id.clone(),
+                    error: Some(e.info()),
+                    ..empty_result(tenant)
+                },
+                secret,
+            )
+        }
     }
 }
 

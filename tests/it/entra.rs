@@ -1478,6 +1478,40 @@ mod cli {
     }
 
     #[test]
+    fn a_reset_whose_revocation_fails_still_delivers_the_password() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let id = l.emu.add_user("erin@contoso.com");
+        l.emu.inject(crate::entra::Fault {
+            method: Some("POST"),
+            path_contains: "/revokeSignInSessions".into(),
+            status: 403,
+            retry_after: None,
+            times: 10,
+        });
+        let env = env_for(&l.emu, &[]);
+        let file = env.dir.path().join("passwords.csv");
+        let out = env.run(&[
+            "-o",
+            "json",
+            "--yes",
+            "reset-password",
+            "erin@contoso.com",
+            "--password-file",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        let doc: crate::support::BatchDoc = serde_json::from_slice(&out.stdout).unwrap();
+        let r = doc.task("erin@contoso.com", "reset-password").result();
+        assert_eq!((r.status.as_str(), r.changed), ("unsuccessful", true), "{r:#?}");
+        assert!(r.message.contains("was reset, but its sessions were not revoked"), "{}", r.message);
+        let pw = l.emu.user(&id).password.expect("the reset happened");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(&format!("erin@contoso.com,contoso,{pw}")), "the password is still handed over: {text}");
+        assert!(!stdout(&out).contains(&pw) && !stderr(&out).contains(&pw));
+        l.emu.take_violations();
+    }
+
+    #[test]
     fn groups_mfa_and_roles_round_trip_through_undo() {
         let l = live(Config::default(), graph::LEAST_PRIVILEGE);
         let id = l.emu.add_user("alice@contoso.com");

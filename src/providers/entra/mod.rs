@@ -946,6 +946,9 @@ impl Entra {
             match self.revoke(user, action).await {
                 Ok(id) => request_id = id.or(request_id),
                 Err(e) => {
+                    // The reset stands: record it and still deliver the password, so the
+                    // operator can hand it over; only the revocation is left to do.
+                    let done = json!({"signInSessionsValidFromDateTime": facts.sessions_from, "passwordReset": true});
                     return Err(ProviderError {
                         message: format!(
                             "the password of `{}` was reset, but its sessions were not revoked: {}",
@@ -958,7 +961,8 @@ impl Entra {
                             e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
                         )),
                         ..e
-                    });
+                    }
+                    .with_partial_secret(done, password));
                 }
             }
         }

@@ -1393,6 +1393,47 @@ mod cli {
         l.emu.take_violations();
     }
 
+    /// The real Secret Service path end to end: `tenant add --secret-stdin` stores the client
+    /// secret in gnome-keyring (on a private D-Bus session), and a second process uses it to
+    /// authenticate to Graph (the emulator checks the secret) and act.
+    #[test]
+    fn a_client_secret_from_the_os_keyring_authenticates_a_real_run() {
+        use crate::support::{skip, which};
+        if which("dbus-run-session").is_none() || which("gnome-keyring-daemon").is_none() {
+            return skip("no dbus-run-session / gnome-keyring-daemon (apt-get install dbus gnome-keyring)");
+        }
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let alice = l.emu.add_user("alice@contoso.com");
+        let env = TestEnv::new();
+        let secret_file = env.write("secret.txt", &format!("{SECRET}\n"));
+        let bin = TestEnv::bin();
+        let (url, tenant_id) = (l.emu.url(), l.emu.tenant_id());
+        let script = format!(
+            r#"set -e
+eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secrets)"
+"{bin}" tenant add contoso --provider entra --tenant-id {tenant_id} --client-id {CLIENT} --graph-url {url} --login-url {url} --secret-stdin < "{secret}"
+"{bin}" -t contoso --yes -o json disable alice@contoso.com
+"#,
+            bin = bin.display(),
+            secret = secret_file.display()
+        );
+        let mut cmd = std::process::Command::new("dbus-run-session");
+        cmd.args(["--", "sh", "-c", &script]).env_clear().stdin(std::process::Stdio::null());
+        for (k, v) in env.std_cmd().get_envs() {
+            if let (Some(v), false) = (v, k == "DBUS_SESSION_BUS_ADDRESS") {
+                cmd.env(k, v);
+            }
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "stdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+        let doc: crate::support::BatchDoc = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc.task("alice@contoso.com", "disable").result().status, "successful");
+        assert!(!l.emu.user(&alice).enabled, "acted with the secret from the keyring");
+        assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));
+        assert!(!std::fs::read_to_string(&env.config).unwrap().contains(SECRET));
+        l.emu.assert_clean();
+    }
+
     #[test]
     fn disable_then_undo_through_the_binary() {
         let l = live(Config::default(), graph::LEAST_PRIVILEGE);

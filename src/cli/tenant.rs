@@ -247,8 +247,13 @@ fn show(ctx: &Ctx, name: &str) -> Result<ExitCode> {
 
 fn remove(ctx: &Ctx, name: &str) -> Result<ExitCode> {
     let mut cfg = ctx.config.clone();
-    if cfg.tenants.remove(name).is_none() {
+    let Some(removed) = cfg.tenants.remove(name) else {
         return Err(Error::UnknownTenant { name: name.into(), known: ctx.config.tenants.keys().cloned().collect() });
+    };
+    if let ProviderConfig::Sandbox(_) = removed.provider {
+        // A practice directory goes with its profile; the task log keeps its batches.
+        crate::providers::sandbox::Sandbox::remove_state(&ctx.state_dir, name)
+            .map_err(|e| Error::io(format!("cannot remove the sandbox directory of `{name}`"), e))?;
     }
     if cfg.default_tenant.as_deref() == Some(name) {
         cfg.default_tenant = None;

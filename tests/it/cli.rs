@@ -141,3 +141,18 @@ fn providers_not_built_yet_fail_clearly_and_change_nothing() {
     let doc: HistoryDoc = serde_json::from_slice(&h.stdout).unwrap();
     assert!(doc.batches.is_empty());
 }
+
+#[test]
+fn removing_a_sandbox_tenant_removes_its_practice_directory() {
+    let env = TestEnv::new();
+    env.sandbox("lab", &["--users", "5"]);
+    let (_, b) = env.json_batch(&["-t", "lab", "disable", "user00001@lab.test"]);
+    assert!(b.task("user00001@lab.test", "disable").result().changed);
+    assert!(env.run(&["tenant", "remove", "lab"]).status.success());
+    env.sandbox("lab", &["--users", "5"]);
+    let (_, again) = env.json_batch(&["-t", "lab", "disable", "user00001@lab.test"]);
+    assert!(again.task("user00001@lab.test", "disable").result().changed, "a fresh directory");
+    let h = env.run(&["history", "-o", "json"]);
+    let doc: HistoryDoc = serde_json::from_slice(&h.stdout).unwrap();
+    assert_eq!(doc.batches.len(), 2, "the task log keeps the batches");
+}

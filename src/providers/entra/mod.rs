@@ -465,10 +465,15 @@ impl Entra {
                 id: p.to_string(),
                 members: list
                     .iter()
-                    .filter(|m| m["@odata.type"] == "#microsoft.graph.user")
                     .filter_map(|m| {
                         let id = m["id"].as_str().filter(|s| !s.is_empty())?;
-                        Some((id.to_string(), m["accountEnabled"].as_bool() == Some(true)))
+                        // Without a type (Graph always sends one here) the member still
+                        // holds the role for its own state, but is no admin to rely on.
+                        let (user, known) = match m["@odata.type"].as_str() {
+                            Some(t) => (t == "#microsoft.graph.user", true),
+                            None => (true, false),
+                        };
+                        user.then(|| (id.to_string(), known && m["accountEnabled"].as_bool() == Some(true)))
                     })
                     .collect(),
             })),

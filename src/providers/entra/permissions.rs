@@ -74,7 +74,7 @@ pub const READ_GROUPS: Need = Need {
 pub const READ_GA_MEMBERS: Need = Need {
     permission: "GroupMember.Read.All",
     also: READ_GROUPS.also,
-    purpose: "list the members of groups that hold Global Administrator (last-admin guard)",
+    purpose: "list the members of groups holding Global Administrator, for the last-admin guard",
 };
 pub const WRITE_MEMBERS: Need = Need {
     permission: "GroupMember.ReadWrite.All",

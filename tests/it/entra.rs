@@ -385,6 +385,157 @@ async fn global_admins_are_reported_for_the_last_admin_guard() {
     emu.assert_clean();
 }
 
+/// Global Administrator held through a role-assignable group: its enabled user members
+/// count (and only those: not a disabled member, not a service principal member), each once.
+#[tokio::test]
+async fn global_admins_through_a_role_assignable_group_are_counted() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let alice = emu.add_user("alice@contoso.com");
+    let bob = emu.add_user("bob@contoso.com");
+    let dave = emu.add_user_with(NewUser { upn: "dave@contoso.com".into(), disabled: true, ..NewUser::default() });
+    let carol = emu.add_user("carol@contoso.com");
+    emu.make_global_admin(&alice);
+    let group = emu.add_group("GA admins", GroupKind::RoleAssignable);
+    emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+    emu.add_member(&group, &bob);
+    emu.add_member(&group, &dave);
+    emu.add_member(&group, &alice);
+    emu.add_service_principal_member(&group, "automation");
+
+    let mut admins = p.top_admins().await.unwrap();
+    admins.sort();
+    let mut want = vec![alice.clone(), bob.clone()];
+    want.sort();
+    assert_eq!(admins, want, "alice (direct and through the group, once) and bob (group); not dave, not the app");
+    let state = |name: &'static str| {
+        let p = &p;
+        async move { p.state(&p.resolve(name).await.unwrap()).await.unwrap() }
+    };
+    assert!(state("bob@contoso.com").await.top_admin, "a member of a GA group is a top admin");
+    assert!(state("dave@contoso.com").await.top_admin, "disabled, but still holding the role");
+    assert!(!state("carol@contoso.com").await.top_admin);
+    assert!(
+        emu.records().iter().any(|r| r.path.starts_with(&format!("/groups/{group}/members?"))),
+        "the group's members were read"
+    );
+
+    // Membership changes are seen once the cache is dropped (remove-groups forgets it).
+    let out = act(&p, "bob@contoso.com", Action::RemoveGroups, &none()).await.unwrap();
+    assert!(out.changed && !emu.is_member(&group, &bob), "{out:?}");
+    assert_eq!(p.top_admins().await.unwrap(), vec![alice.clone()]);
+    assert!(!state("bob@contoso.com").await.top_admin);
+    let _ = carol;
+    emu.assert_clean();
+}
+
+/// Many members: every page of `/groups/{id}/members` is read (`@odata.nextLink`).
+#[tokio::test]
+async fn global_admin_group_members_are_read_across_pages() {
+    let (emu, p) = setup_with(Config { page_size: 2, ..Config::default() }, CommonSettings::default()).await;
+    let group = emu.add_group("GA admins", GroupKind::RoleAssignable);
+    emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+    let ids = emu.add_users(7, "admin", "contoso.com");
+    for id in &ids {
+        emu.add_member(&group, id);
+    }
+    let mut admins = p.top_admins().await.unwrap();
+    admins.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(admins, want, "all 7 members, across 4 pages");
+    let pages = emu.records().iter().filter(|r| r.path.starts_with(&format!("/groups/{group}/members"))).count();
+    assert_eq!(pages, 4, "7 members at 2 a page");
+    // The last member (on the last page) is a top admin for the state read too.
+    let last = p.resolve("admin00007@contoso.com").await.unwrap();
+    assert!(p.state(&last).await.unwrap().top_admin);
+    emu.assert_clean();
+}
+
+/// Without a permission to list group members, the guard's inputs fail loudly (naming the
+/// permission) instead of counting the group as empty, and nothing is written.
+#[tokio::test]
+async fn a_denied_member_read_is_an_error_naming_the_permission() {
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(&["User.Read.All", "RoleManagement.Read.Directory", "User.EnableDisableAccount.All"]));
+    let p = provider(&emu, CommonSettings::default());
+    let alice = emu.add_user("alice@contoso.com");
+    let bob = emu.add_user("bob@contoso.com");
+    emu.make_global_admin(&alice);
+    let group = emu.add_group("GA admins", GroupKind::RoleAssignable);
+    emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+    emu.add_member(&group, &bob);
+
+    let e = p.top_admins().await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Permission, "{e:?}");
+    assert!(e.message.contains(&group) && e.message.contains("Global Administrator"), "{e:?}");
+    assert!(e.hint.as_deref().unwrap_or_default().contains("`GroupMember.Read.All`"), "{e:?}");
+    let e = act(&p, "bob@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Permission);
+    assert!(e.hint.as_deref().unwrap_or_default().contains("`GroupMember.Read.All`"), "{e:?}");
+    assert!(emu.writes().is_empty(), "nothing written: {:?}", emu.writes());
+    assert!(emu.user(&bob).enabled);
+    assert_no_secrets(&emu, &err_texts(&e));
+    // `tenant test` says the same before any action is tried.
+    let checks = p.check().await.unwrap();
+    let disable = checks.iter().find(|c| c.name == "disable").unwrap();
+    assert!(!disable.ok && disable.detail.contains("GroupMember.Read.All"), "{disable:?}");
+    emu.assert_clean();
+}
+
+/// remove-roles cannot delete a group's assignment: it says so, names the group and the
+/// command that strips it, and does not count it as removed.
+#[tokio::test]
+async fn remove_roles_reports_global_admin_through_a_group() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let bob = emu.add_user("bob@contoso.com");
+    let carol = emu.add_user("carol@contoso.com");
+    let group = emu.add_group("GA admins", GroupKind::RoleAssignable);
+    let ga = emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+    emu.add_member(&group, &bob);
+    emu.add_member(&group, &carol);
+    emu.assign_role(&bob, graph::EXCHANGE_ADMIN);
+
+    // All roles: the direct one goes, GA stays and the result says why and what to run.
+    let out = act(&p, "bob@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(out.changed, "{out:?}");
+    assert!(emu.assignments(&bob).is_empty());
+    let removed: Vec<&str> =
+        out.before["roles"].as_array().unwrap().iter().map(|r| r["role_id"].as_str().unwrap()).collect();
+    assert_eq!(removed, vec![graph::EXCHANGE_ADMIN], "GA is not recorded as removed");
+    assert!(out.message.contains("Global Administrator stays") && out.message.contains("`GA admins`"), "{out:?}");
+    assert_eq!(out.warnings.len(), 1, "{out:?}");
+    assert!(
+        out.warnings[0].contains("`GA admins`")
+            && out.warnings[0].contains("remove-groups bob@contoso.com --group \"GA admins\""),
+        "{out:?}"
+    );
+    assert!(emu.assignments(&group).iter().any(|(r, _)| r == graph::GLOBAL_ADMIN), "the group keeps GA");
+    let _ = ga;
+
+    // Only GA through the group, no role named: nothing changed, said plainly.
+    let out = act(&p, "carol@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(!out.changed, "{out:?}");
+    assert!(out.message.contains("Global Administrator comes through group `GA admins`"), "{out:?}");
+    assert!(out.warnings.iter().any(|w| w.contains("--group \"GA admins\"")), "{out:?}");
+
+    // GA named explicitly: an error, not a success, with the way to do it.
+    let writes = emu.writes().len();
+    let params = ActionParams { roles: vec!["Global Administrator".into()], ..ActionParams::default() };
+    let e = act(&p, "carol@contoso.com", Action::RemoveRoles, &params).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest, "{e:?}");
+    assert!(e.message.contains("only through the role-assignable group `GA admins`"), "{e:?}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("remediate remove-groups carol@contoso.com --group \"GA admins\""),
+        "{e:?}"
+    );
+    assert_eq!(emu.writes().len(), writes, "nothing written");
+    assert!(emu.is_member(&group, &carol));
+    // A dry run reports the same.
+    let e = act_with(&p, "carol@contoso.com", Action::RemoveRoles, &params, Mode::DryRun, None).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    emu.assert_clean();
+}
+
 // ---- enforce-mfa ------------------------------------------------------------------------
 
 #[tokio::test]
@@ -1485,6 +1636,52 @@ eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secret
         assert!(e.message.contains("mastered there"), "{e:?}");
         assert!(e.hint.as_deref().unwrap().contains("on-premises AD"), "{e:?}");
         assert!(l.emu.writes().iter().all(|w| !w.path.contains(&carol) || w.method != "PATCH" || w.status == 204));
+        l.emu.assert_clean();
+    }
+
+    /// GA held by alice directly and by bob only through a role-assignable group: bob counts
+    /// as a remaining admin, so alice may be disabled; then bob is the last one and is kept.
+    #[test]
+    fn a_global_administrator_through_a_group_counts_and_is_kept_when_last() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let alice = l.emu.add_user("alice@contoso.com");
+        let bob = l.emu.add_user("bob@contoso.com");
+        l.emu.make_global_admin(&alice);
+        let group = l.emu.add_group("GA admins", GroupKind::RoleAssignable);
+        l.emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+        l.emu.add_member(&group, &bob);
+        let env = env_for(&l.emu, &[]);
+
+        let (code, doc) = env.json_batch(&["disable", "alice@contoso.com"]);
+        assert_eq!(code, 0, "{doc:#?}");
+        assert_eq!(doc.task("alice@contoso.com", "disable").result().status, "successful");
+        assert!(!l.emu.user(&alice).enabled, "bob remains, so alice could go");
+
+        let (_, doc) = env.json_batch(&["disable", "bob@contoso.com"]);
+        let b = doc.task("bob@contoso.com", "disable").result();
+        assert_eq!(b.status, "skipped", "{b:#?}");
+        assert!(b.message.contains("last enabled holder"), "{b:#?}");
+        assert!(l.emu.user(&bob).enabled, "the last admin, through the group, is kept");
+        l.emu.assert_clean();
+    }
+
+    /// GA only through a group of two: disabling both in one batch keeps the second.
+    #[test]
+    fn disabling_every_member_of_the_only_global_admin_group_keeps_one() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let u1 = l.emu.add_user("one@contoso.com");
+        let u2 = l.emu.add_user("two@contoso.com");
+        let group = l.emu.add_group("GA admins", GroupKind::RoleAssignable);
+        l.emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+        l.emu.add_member(&group, &u1);
+        l.emu.add_member(&group, &u2);
+        let env = env_for(&l.emu, &[]);
+        let (_, doc) = env.json_batch(&["disable", "one@contoso.com", "two@contoso.com"]);
+        let (r1, r2) =
+            (doc.task("one@contoso.com", "disable").result(), doc.task("two@contoso.com", "disable").result());
+        assert_eq!((r1.status.as_str(), r2.status.as_str()), ("successful", "skipped"), "{doc:#?}");
+        assert!(r2.message.contains("last enabled holder"), "{r2:#?}");
+        assert!(!l.emu.user(&u1).enabled && l.emu.user(&u2).enabled);
         l.emu.assert_clean();
     }
 

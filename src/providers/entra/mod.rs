@@ -64,7 +64,8 @@ pub struct Entra {
     /// What `apply` wants to know about a user whose state was read: kept small, as a
     /// bulk run holds one per user.
     facts: Mutex<HashMap<String, Facts>>,
-    ga: tokio::sync::Mutex<Option<(Instant, Arc<Vec<Value>>)>>,
+    /// Who holds Global Administrator, reused for `GA_CACHE`; `forget_ga` drops it.
+    ga: tokio::sync::Mutex<Option<(Instant, Arc<GaHolders>)>>,
     groups: tokio::sync::Mutex<HashMap<String, Group>>,
     roles: tokio::sync::Mutex<HashMap<String, RoleDef>>,
     /// The conditional access policy of each strength (`true` = phishing-resistant), once
@@ -87,6 +88,57 @@ impl std::fmt::Debug for Entra {
 struct Facts {
     guest: bool,
     sessions_from: Option<String>,
+}
+
+/// Who holds an active Global Administrator assignment: users assigned it directly, and
+/// the user members of role-assignable groups assigned it. Role-assignable groups cannot
+/// have groups as members (learn.microsoft.com/entra/identity/role-based-access-control/
+/// groups-concept, "Restrictions for role-assignable groups"), so one level is all there is.
+#[derive(Debug, Default)]
+struct GaHolders {
+    /// Users assigned the role directly, and whether they are enabled.
+    users: Vec<(String, bool)>,
+    /// Groups assigned the role, with their user members.
+    groups: Vec<GaGroup>,
+}
+
+#[derive(Debug)]
+struct GaGroup {
+    id: String,
+    /// User members and whether they are enabled; a member whose `accountEnabled` Graph
+    /// did not give counts as not enabled (it is then no remaining admin to rely on).
+    members: Vec<(String, bool)>,
+}
+
+/// What one Global Administrator principal turned out to be.
+enum GaPrincipal {
+    User(String, bool),
+    Group(GaGroup),
+    /// A service principal: no one to sign in as.
+    Other,
+}
+
+impl GaHolders {
+    /// Whether the user holds the role, directly or through a group, enabled or not.
+    fn holds(&self, uid: &str) -> bool {
+        self.users.iter().any(|(id, _)| id == uid) || !self.groups_of(uid).is_empty()
+    }
+
+    /// Ids of the groups through which the user holds the role.
+    fn groups_of(&self, uid: &str) -> Vec<&str> {
+        self.groups.iter().filter(|g| g.members.iter().any(|(id, _)| id == uid)).map(|g| g.id.as_str()).collect()
+    }
+
+    /// Enabled holders, direct ones first, each once.
+    fn enabled(&self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        self.users
+            .iter()
+            .chain(self.groups.iter().flat_map(|g| &g.members))
+            .filter(|(id, enabled)| *enabled && seen.insert(id.clone()))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
 }
 
 /// A group as far as membership changes care.
@@ -346,33 +398,107 @@ impl Entra {
         Ok(UserRef { id: id.to_string(), name: name.to_string() })
     }
 
-    /// Enabled holders of an active Global Administrator assignment, by principal id.
-    async fn ga_assignments(&self, fresh: bool) -> Result<Arc<Vec<Value>>, ProviderError> {
+    /// Who holds an active Global Administrator assignment (cached for `GA_CACHE` unless
+    /// `fresh`): the assignments, then each principal read as a user, and when it is not
+    /// one, as a group whose members are listed. A member read that fails is an error, never
+    /// a group counted as empty: the last-admin guard must not lose admins it cannot see.
+    async fn ga_holders(&self, fresh: bool) -> Result<Arc<GaHolders>, ProviderError> {
         let mut cache = self.ga.lock().await;
         if !fresh
-            && let Some((at, list)) = cache.as_ref()
+            && let Some((at, holders)) = cache.as_ref()
             && at.elapsed() < GA_CACHE
         {
-            return Ok(list.clone());
+            return Ok(holders.clone());
         }
         let path = format!(
             "/roleManagement/directory/roleAssignments{}",
             query(&[("$filter", &eq_filter("roleDefinitionId", GLOBAL_ADMIN_ROLE))])
         );
         let list = match self.client.get_all(&path, client::Lane::Read).await? {
-            Ok(v) => Arc::new(v),
+            Ok(v) => v,
             Err(r) => {
                 return Err(self
                     .fail(&r, "read the Global Administrator assignments", None, permissions::READ_ROLES)
                     .await);
             }
         };
-        *cache = Some((Instant::now(), list.clone()));
-        Ok(list)
+        let principals: Vec<String> = {
+            let mut seen = HashSet::new();
+            list.iter()
+                .filter_map(|a| a["principalId"].as_str())
+                .filter(|p| seen.insert(p.to_string()))
+                .map(str::to_string)
+                .collect()
+        };
+        let mut holders = GaHolders::default();
+        for p in join_all(principals.iter().map(|p| self.ga_principal(p))).await {
+            match p? {
+                GaPrincipal::User(id, enabled) => holders.users.push((id, enabled)),
+                GaPrincipal::Group(g) => holders.groups.push(g),
+                GaPrincipal::Other => {}
+            }
+        }
+        let holders = Arc::new(holders);
+        *cache = Some((Instant::now(), holders.clone()));
+        Ok(holders)
+    }
+
+    /// One Global Administrator principal: a user, a role-assignable group (`/users/{id}`
+    /// answers 404 for it), or neither (a service principal: 404 on both).
+    async fn ga_principal(&self, p: &str) -> Result<GaPrincipal, ProviderError> {
+        let user = format!("/users/{}{}", encode::segment(p), query(&[("$select", "id,accountEnabled")]));
+        match self.client.get(&user).await? {
+            Ok(v) => return Ok(GaPrincipal::User(p.to_string(), v["accountEnabled"].as_bool() != Some(false))),
+            Err(r) if r.status == 404 => {}
+            Err(r) => return Err(self.fail(&r, "read a Global Administrator", None, permissions::READ_USER).await),
+        }
+        // Direct members, every page (learn.microsoft.com/graph/api/group-list-members;
+        // `@odata.nextLink` followed verbatim by `get_all`). The list holds directoryObjects:
+        // only `#microsoft.graph.user` members are people; service principals have an
+        // `accountEnabled` too and are left out. Without a permission to read users Graph
+        // returns members "with limited information" (id and type, properties null), hence
+        // `accountEnabled` must be `true` to count (permissions-overview, "Limited
+        // information returned for inaccessible member objects").
+        let members = format!("/groups/{}/members{}", encode::segment(p), query(&[("$select", "id,accountEnabled")]));
+        match self.client.get_all(&members, client::Lane::Read).await? {
+            Ok(list) => Ok(GaPrincipal::Group(GaGroup {
+                id: p.to_string(),
+                members: list
+                    .iter()
+                    .filter_map(|m| {
+                        let id = m["id"].as_str().filter(|s| !s.is_empty())?;
+                        // Without a type (Graph always sends one here) the member still
+                        // holds the role for its own state, but is no admin to rely on.
+                        let (user, known) = match m["@odata.type"].as_str() {
+                            Some(t) => (t == "#microsoft.graph.user", true),
+                            None => (true, false),
+                        };
+                        user.then(|| (id.to_string(), known && m["accountEnabled"].as_bool() == Some(true)))
+                    })
+                    .collect(),
+            })),
+            Err(r) if r.status == 404 => Ok(GaPrincipal::Other),
+            Err(r) => Err(self
+                .fail(
+                    &r,
+                    &format!("list the members of group `{p}`, which holds Global Administrator"),
+                    None,
+                    permissions::READ_GA_MEMBERS,
+                )
+                .await),
+        }
     }
 
     async fn forget_ga(&self) {
         *self.ga.lock().await = None;
+    }
+
+    /// After a membership write to a role-assignable group: it may hold Global
+    /// Administrator, so who holds it is read again.
+    async fn forget_ga_if_holder(&self, g: &Group) {
+        if g.role_assignable {
+            self.forget_ga().await;
+        }
     }
 
     // ---- groups -------------------------------------------------------------------
@@ -490,6 +616,7 @@ impl Entra {
                 Some(json!({"@odata.id": self.endpoints.odata_id(&user.id)})),
             ))
             .await?;
+        self.forget_ga_if_holder(g).await;
         if r.ok() {
             return Ok((Membership::Changed, r.request_id));
         }
@@ -519,6 +646,7 @@ impl Entra {
         action: Action,
     ) -> Result<(Membership, Option<String>), ProviderError> {
         let r = self.client.send(GraphRequest::delete(format!("/groups/{}/members/{}/$ref", g.id, user.id))).await?;
+        self.forget_ga_if_holder(g).await;
         if r.ok() {
             return Ok((Membership::Changed, r.request_id));
         }
@@ -1142,10 +1270,68 @@ impl Entra {
             )),
         }
         let (targets, others): (Vec<RoleRecord>, Vec<RoleRecord>) = held.into_iter().partition(|r| keep(r));
+        // Global Administrator through a role-assignable group is the group's assignment,
+        // not the user's (it does not appear under `principalId eq {user}`): deleting it
+        // would strip every member, so it is left alone, and the result says so and names
+        // the way to strip it from this user alone, leaving the group.
+        let wants_ga = wanted.is_empty() || wanted.iter().any(|w| w.id == GLOBAL_ADMIN_ROLE);
+        let mut via_groups = Vec::new();
+        if wants_ga {
+            let ids: Vec<String> =
+                self.ga_holders(false).await?.groups_of(&user.id).into_iter().map(str::to_string).collect();
+            for id in ids {
+                let name = match self.group(&id, "a group holding Global Administrator").await {
+                    Ok(g) => g.name,
+                    Err(_) => id,
+                };
+                via_groups.push(name);
+            }
+        }
+        for name in &via_groups {
+            warnings.push(format!(
+                "Global Administrator comes through the role-assignable group `{name}` and is not removed: \
+                 remove-roles only deletes the user's own assignments; `remediate remove-groups {} --group \"{name}\"` \
+                 strips it",
+                shown(&user.name)
+            ));
+        }
+        let ga_only_via_group = !via_groups.is_empty() && !targets.iter().any(|r| r.role_id == GLOBAL_ADMIN_ROLE);
+        let names = || via_groups.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        if !wanted.is_empty() && ga_only_via_group && targets.is_empty() {
+            // Asked for Global Administrator by name and it cannot be removed here: not a
+            // success, not a silent no-op.
+            return Err(ProviderError::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "`{}` holds Global Administrator only through the role-assignable group {}: remove-roles cannot \
+                     remove it",
+                    shown(&user.name),
+                    names()
+                ),
+            )
+            .with_hint(format!(
+                "remove the user from the group instead: `remediate remove-groups {} --group \"{}\"`",
+                shown(&user.name),
+                via_groups[0]
+            )));
+        }
+        let stays = if ga_only_via_group {
+            format!("; Global Administrator stays (through group {})", names())
+        } else {
+            String::new()
+        };
         if targets.is_empty() {
             let msg = if wanted.is_empty() { "holds no directory roles" } else { "holds none of the named roles" };
+            let msg = if via_groups.is_empty() {
+                msg.to_string()
+            } else {
+                format!(
+                    "holds no directly assigned directory role; Global Administrator comes through group {}",
+                    names()
+                )
+            };
             return Ok(Outcome {
-                message: msg.into(),
+                message: msg,
                 warnings,
                 before: json!({"roles": []}),
                 after: json!({"roles": labels(&others)}),
@@ -1155,7 +1341,7 @@ impl Entra {
         if ctx.mode == Mode::DryRun {
             return Ok(Outcome {
                 changed: true,
-                message: format!("would remove {}", labels(&targets)),
+                message: format!("would remove {}{stays}", labels(&targets)),
                 before: json!({"roles": targets}),
                 after: json!({"roles": labels(&others)}),
                 warnings,
@@ -1209,9 +1395,9 @@ impl Entra {
         Ok(Outcome {
             changed: !done.is_empty(),
             message: if done.is_empty() {
-                "no role left to remove".into()
+                format!("no role left to remove{stays}")
             } else {
-                format!("removed {}", labels(&done))
+                format!("removed {}{stays}", labels(&done))
             },
             before: json!({"roles": done}),
             after: json!({"roles": labels(&others)}),
@@ -1624,8 +1810,7 @@ impl Provider for Entra {
                 sessions_from: v["signInSessionsValidFromDateTime"].as_str().map(str::to_string),
             },
         );
-        let ga = self.ga_assignments(false).await?;
-        let top_admin = ga.iter().any(|a| a["principalId"].as_str() == Some(&user.id));
+        let top_admin = self.ga_holders(false).await?.holds(&user.id);
         Ok(UserState {
             enabled: v["accountEnabled"].as_bool(),
             top_admin,
@@ -1669,35 +1854,7 @@ impl Provider for Entra {
     }
 
     async fn top_admins(&self) -> Result<Vec<String>, ProviderError> {
-        let ga = self.ga_assignments(true).await?;
-        let principals: Vec<String> = {
-            let mut seen = HashSet::new();
-            ga.iter()
-                .filter_map(|a| a["principalId"].as_str())
-                .filter(|p| seen.insert(p.to_string()))
-                .map(str::to_string)
-                .collect()
-        };
-        let reads = join_all(principals.iter().map(|p| async move {
-            (
-                p,
-                self.client
-                    .get(&format!("/users/{}{}", encode::segment(p), query(&[("$select", "id,accountEnabled")])))
-                    .await,
-            )
-        }))
-        .await;
-        let mut out = Vec::new();
-        for (p, r) in reads {
-            match r? {
-                Ok(v) if v["accountEnabled"].as_bool() != Some(false) => out.push(p.clone()),
-                Ok(_) => {}
-                // Not a user: a role-assignable group or a service principal holds it.
-                Err(r) if r.status == 404 => {}
-                Err(r) => return Err(self.fail(&r, "read a Global Administrator", None, permissions::READ_USER).await),
-            }
-        }
-        Ok(out)
+        Ok(self.ga_holders(true).await?.enabled())
     }
 
     async fn check(&self) -> Result<Vec<Check>, ProviderError> {

@@ -4,7 +4,8 @@
 //! Sources: the "Permissions" tables of each Graph v1.0 API page (learn.microsoft.com/graph/
 //! api/user-update, user-revokesigninsessions, group-post-members, group-delete-members,
 //! rbacapplication-list-roleassignments, unifiedroleassignment-delete,
-//! rbacapplication-post-roleeligibilityschedulerequests, conditionalaccessroot-post-policies)
+//! rbacapplication-post-roleeligibilityschedulerequests, conditionalaccessroot-post-policies,
+//! group-list-members)
 //! as collected in api-contracts §1.2-§1.10, and the `x-permissions` of the spec subset.
 
 use crate::model::Action;
@@ -67,6 +68,14 @@ pub const READ_GROUPS: Need = Need {
     ],
     purpose: "read groups and memberships",
 };
+/// Every action reads the user's state, which includes whether the user holds Global
+/// Administrator through a role-assignable group: listing those groups' members
+/// (learn.microsoft.com/graph/api/group-list-members, "Permissions").
+pub const READ_GA_MEMBERS: Need = Need {
+    permission: "GroupMember.Read.All",
+    also: READ_GROUPS.also,
+    purpose: "list the members of groups holding Global Administrator, for the last-admin guard",
+};
 pub const WRITE_MEMBERS: Need = Need {
     permission: "GroupMember.ReadWrite.All",
     also: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
@@ -113,24 +122,28 @@ const SENSITIVE_ROLE: &str = "User Administrator (Privileged Authentication Admi
 
 pub fn needs(action: Action) -> ActionNeeds {
     let (required, optional, entra_role): (&'static [Need], &'static [Need], Option<&'static str>) = match action {
-        Action::Disable | Action::Enable => (&[READ_USER, READ_ROLES, ENABLE_DISABLE], &[], Some(SENSITIVE_ROLE)),
+        Action::Disable | Action::Enable => {
+            (&[READ_USER, READ_ROLES, READ_GA_MEMBERS, ENABLE_DISABLE], &[], Some(SENSITIVE_ROLE))
+        }
         Action::ResetPassword => (
-            &[READ_USER, READ_ROLES, PASSWORD, REVOKE],
+            &[READ_USER, READ_ROLES, READ_GA_MEMBERS, PASSWORD, REVOKE],
             &[],
             Some(
                 "Password Administrator or User Administrator (Privileged Authentication Administrator to act on admins)",
             ),
         ),
-        Action::RevokeSessions => (&[READ_USER, READ_ROLES, REVOKE], &[], Some(SENSITIVE_ROLE)),
+        Action::RevokeSessions => (&[READ_USER, READ_ROLES, READ_GA_MEMBERS, REVOKE], &[], Some(SENSITIVE_ROLE)),
         Action::EnforceMfa => {
             (&[READ_USER, READ_ROLES, READ_GROUPS, WRITE_MEMBERS, READ_POLICIES, WRITE_POLICIES], &[], None)
         }
         Action::UnenforceMfa | Action::Restrict | Action::Unrestrict | Action::RemoveGroups | Action::RestoreGroups => {
             (&[READ_USER, READ_ROLES, READ_GROUPS, WRITE_MEMBERS], &[], None)
         }
-        Action::RemoveRoles | Action::RestoreRoles => {
-            (&[READ_USER, READ_ROLES, WRITE_ROLES], &[READ_PIM, WRITE_PIM], Some("Privileged Role Administrator"))
-        }
+        Action::RemoveRoles | Action::RestoreRoles => (
+            &[READ_USER, READ_ROLES, READ_GA_MEMBERS, WRITE_ROLES],
+            &[READ_PIM, WRITE_PIM],
+            Some("Privileged Role Administrator"),
+        ),
     };
     ActionNeeds { required, optional, entra_role }
 }
@@ -178,6 +191,18 @@ mod tests {
         {
             assert!(needs(a).required.contains(&READ_USER), "{a}");
         }
+    }
+
+    #[test]
+    fn every_action_can_list_the_members_of_global_administrator_groups() {
+        for a in
+            Action::USER_FACING.into_iter().chain([Action::UnenforceMfa, Action::RestoreGroups, Action::RestoreRoles])
+        {
+            let n = needs(a);
+            assert!(n.required.iter().any(|need| need.permission == "GroupMember.Read.All"), "{a}");
+        }
+        assert!(READ_GA_MEMBERS.met_by(&["Directory.Read.All".to_string()]));
+        assert!(!READ_GA_MEMBERS.met_by(&["User.Read.All".to_string()]));
     }
 
     #[test]

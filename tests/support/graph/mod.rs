@@ -10,7 +10,7 @@
 //!
 //! Stateful means: users, groups and memberships, role assignments, PIM eligibilities,
 //! conditional access policies and passwords change as Graph would change them, with
-//! Graph's error bodies, `request-id` headers, memberOf paging, `$batch`, the identity
+//! Graph's error bodies, `request-id` headers, memberOf and group members paging, `$batch`, the identity
 //! write quota (a token bucket, 3,000 writes per 150 s by default) with 429 +
 //! `Retry-After` (per item inside `$batch`), the 1 request/s conditional access limit with
 //! no `Retry-After`, configurable latency and injected faults.
@@ -252,6 +252,8 @@ struct St {
     roles: Vec<(String, String)>,
     assignments: Vec<Assignment>,
     eligibilities: Vec<Assignment>,
+    /// Service principals (only as group members: their ids and display names).
+    service_principals: HashMap<String, String>,
     policies: Vec<Value>,
     apps: HashMap<String, App>,
     tokens: HashMap<String, TokenInfo>,
@@ -421,6 +423,23 @@ impl Emulator {
 
     pub fn add_member(&self, gid: &str, uid: &str) {
         self.st().groups.get_mut(gid).expect("group").members.insert(uid.into());
+    }
+
+    /// A service principal as a member of `gid` (a member that is not a user): its id.
+    pub fn add_service_principal_member(&self, gid: &str, name: &str) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut st = self.st();
+        st.service_principals.insert(id.clone(), name.into());
+        st.groups.get_mut(gid).expect("group").members.insert(id.clone());
+        id
+    }
+
+    /// A role assigned to a group: only role-assignable groups (`isAssignableToRole`) can be
+    /// (learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
+    pub fn assign_role_to_group(&self, gid: &str, role: &str) -> String {
+        let kind = self.st().groups.get(gid).expect("group").kind;
+        assert_eq!(kind, GroupKind::RoleAssignable, "Entra assigns roles only to role-assignable groups");
+        self.assign_role(gid, role)
     }
 
     pub fn assign_role(&self, uid: &str, role: &str) -> String {
@@ -1402,6 +1421,37 @@ impl Shared {
                     st.groups.values().filter(|g| g.members.contains(&uid)).map(|g| pick(group_json(g))).collect();
                 page(groups)
             }
+            "group.members.list" => {
+                let Some(g) = st.groups.get(&p("group-id")) else { return not_found() };
+                // Members the app may not read come with limited information: type and id,
+                // the rest null (learn.microsoft.com/graph/permissions-overview, "Limited
+                // information returned for inaccessible member objects").
+                let reads_users = required("user.get", None)[0].iter().any(|p| token.roles.iter().any(|r| r == p));
+                let members: Vec<Value> = g
+                    .members
+                    .iter()
+                    .filter_map(|id| {
+                        if let Some(u) = st.users.get(id) {
+                            let mut v = user_json(u, true);
+                            v["@odata.type"] = json!("#microsoft.graph.user");
+                            if !reads_users {
+                                for (k, val) in v.as_object_mut().expect("object") {
+                                    if k != "id" && !k.starts_with("@odata") {
+                                        *val = Value::Null;
+                                    }
+                                }
+                            }
+                            Some(pick(v))
+                        } else {
+                            st.service_principals.get(id).map(|name| {
+                                pick(json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": id,
+                                    "displayName": name, "accountEnabled": true}))
+                            })
+                        }
+                    })
+                    .collect();
+                page(members)
+            }
             "group.get" => match st.groups.get(&p("group-id")) {
                 Some(g) => Out::json(200, pick(group_json(g))),
                 None => not_found(),
@@ -1796,7 +1846,9 @@ fn required(op: &str, body: Option<&Value>) -> Vec<&'static [&'static str]> {
             v
         }
         "user.revokeSignInSessions" => vec![REVOKE],
-        "user.memberOf.list" | "user.memberOf.groups" | "group.get" | "group.list" => vec![READ_GROUPS],
+        "user.memberOf.list" | "user.memberOf.groups" | "group.get" | "group.list" | "group.members.list" => {
+            vec![READ_GROUPS]
+        }
         "group.members.add" | "group.members.remove" => vec![WRITE_MEMBERS],
         "roleAssignments.list" | "roleDefinitions.get" | "roleDefinitions.list" => vec![READ_ROLES],
         "roleAssignments.create" | "roleAssignments.delete" => vec![WRITE_ROLES],

@@ -19,14 +19,20 @@ const TOP_ROLES: &[&str] = &[
     "domain admins",
 ];
 
-/// Whether `task` would take the top admin role away from its user (by disabling the user
-/// or by removing the role).
-fn takes_top_admin(task: &Task) -> bool {
+/// Whether `task` would take the top admin role away from its user: by disabling the user,
+/// by removing the role, or by removing the user from a group that grants it.
+fn takes_top_admin(task: &Task, state: &crate::providers::UserState) -> bool {
     match task.action {
         Action::Disable => true,
         Action::RemoveRoles => {
             task.params.roles.is_empty()
                 || task.params.roles.iter().any(|r| TOP_ROLES.contains(&r.to_lowercase().as_str()))
+        }
+        Action::RemoveGroups => {
+            let grants = &state.top_admin_groups;
+            !grants.is_empty()
+                && (task.params.groups.is_empty()
+                    || task.params.groups.iter().any(|g| grants.iter().any(|t| t.eq_ignore_ascii_case(g))))
         }
         _ => false,
     }
@@ -109,12 +115,9 @@ pub(super) async fn apply(
     // input order: disabling two of two Global Administrators skips the second.
     let mut remaining: HashMap<String, Option<HashSet<String>>> = HashMap::new();
     for (task, plan) in tasks.iter().zip(plans.iter_mut()) {
-        if !takes_top_admin(task) {
-            continue;
-        }
         for (tenant_name, p) in task.tenants.iter().zip(plan.iter_mut()) {
             let Planned::Apply { user, state, .. } = p else { continue };
-            if !state.top_admin {
+            if !state.top_admin || !takes_top_admin(task, state) {
                 continue;
             }
             let tenant = &engine.tenants[tenant_name];

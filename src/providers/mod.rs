@@ -68,6 +68,10 @@ pub struct UserState {
     pub synced: bool,
     /// The account the tool itself authenticates as.
     pub is_self: bool,
+    /// Groups (ids and names) through which the user holds the top admin role: removing
+    /// the user from one of them takes the role away as surely as `remove-roles` does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_admin_groups: Vec<String>,
     /// Provider-specific facts worth showing in a dry run (groups, roles, ...).
     #[serde(default)]
     pub details: serde_json::Value,

@@ -1685,6 +1685,36 @@ eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secret
         l.emu.assert_clean();
     }
 
+    /// GA only through a group of two: removing both from that group (by name, or all
+    /// their groups) keeps the second in it; other groups stay removable.
+    #[test]
+    fn removing_the_last_admins_from_the_global_admin_group_keeps_one() {
+        let l = live(Config::default(), graph::LEAST_PRIVILEGE);
+        let u1 = l.emu.add_user("one@contoso.com");
+        let u2 = l.emu.add_user("two@contoso.com");
+        let group = l.emu.add_group("GA admins", GroupKind::RoleAssignable);
+        let sales = l.emu.add_group("sales", GroupKind::Static);
+        l.emu.assign_role_to_group(&group, graph::GLOBAL_ADMIN);
+        for u in [&u1, &u2] {
+            l.emu.add_member(&group, u);
+            l.emu.add_member(&sales, u);
+        }
+        let env = env_for(&l.emu, &[]);
+        let (_, s) = env.json_batch(&["remove-groups", "--group", "sales", "two@contoso.com"]);
+        assert_eq!(s.task("two@contoso.com", "remove-groups").result().status, "successful", "{s:#?}");
+        let (_, doc) = env.json_batch(&["remove-groups", "--group", "GA admins", "one@contoso.com", "two@contoso.com"]);
+        let (r1, r2) = (
+            doc.task("one@contoso.com", "remove-groups").result(),
+            doc.task("two@contoso.com", "remove-groups").result(),
+        );
+        assert_eq!((r1.status.as_str(), r2.status.as_str()), ("successful", "skipped"), "{doc:#?}");
+        assert!(r2.message.contains("last enabled holder"), "{r2:#?}");
+        let (_, all) = env.json_batch(&["remove-groups", "two@contoso.com"]);
+        assert_eq!(all.task("two@contoso.com", "remove-groups").result().status, "skipped", "{all:#?}");
+        assert!(!l.emu.is_member(&group, &u1) && l.emu.is_member(&group, &u2));
+        l.emu.assert_clean();
+    }
+
     #[test]
     fn reset_password_writes_the_password_that_entra_got_to_the_file() {
         let l = live(Config::default(), graph::LEAST_PRIVILEGE);

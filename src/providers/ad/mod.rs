@@ -467,6 +467,12 @@ impl Provider for Ad {
             top_admin: enabled && domain_admin,
             synced: false,
             is_self: self.is_self(d, &e.dn),
+            // Domain Admins membership is the top admin role itself.
+            top_admin_groups: if domain_admin {
+                vec![d.domain_admins.name.clone(), d.domain_admins.dn.clone()]
+            } else {
+                Vec::new()
+            },
             details: json!({
                 "dn": e.dn,
                 "sAMAccountName": e.str("sAMAccountName"),

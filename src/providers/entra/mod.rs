@@ -1810,12 +1810,23 @@ impl Provider for Entra {
                 sessions_from: v["signInSessionsValidFromDateTime"].as_str().map(str::to_string),
             },
         );
-        let top_admin = self.ga_holders(false).await?.holds(&user.id);
+        let holders = self.ga_holders(false).await?;
+        let top_admin = holders.holds(&user.id);
+        // Groups granting Global Administrator, by id and (where readable) by name, so the
+        // engine can refuse a `remove-groups` that would strip the last admin.
+        let mut top_admin_groups = Vec::new();
+        for id in holders.groups_of(&user.id) {
+            top_admin_groups.push(id.to_string());
+            if let Ok(g) = self.group(id, "a group holding Global Administrator").await {
+                top_admin_groups.push(g.name);
+            }
+        }
         Ok(UserState {
             enabled: v["accountEnabled"].as_bool(),
             top_admin,
             synced: v["onPremisesSyncEnabled"].as_bool() == Some(true),
             is_self: false,
+            top_admin_groups,
             details: json!({
                 "userPrincipalName": v["userPrincipalName"],
                 "displayName": v["displayName"],

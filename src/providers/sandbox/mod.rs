@@ -236,6 +236,8 @@ impl Provider for Sandbox {
             top_admin: dir.holds_top_role(u),
             synced: rec.synced,
             is_self: false,
+            // The sandbox grants roles directly, never through a group.
+            top_admin_groups: Vec::new(),
             details: json!({
                 "id": &*rec.id,
                 "upn": &*rec.upn,

@@ -653,6 +653,29 @@ async fn enforce_mfa_without_a_configured_group_says_how_to_set_one() {
 
 // ---- roles ------------------------------------------------------------------------------
 
+/// An active assignment held alongside an eligibility for the same role is a PIM
+/// activation: undo restores the eligibility, never a permanent assignment in its place.
+#[tokio::test]
+async fn an_activated_pim_role_is_not_restored_as_permanent() {
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("pim@contoso.com");
+    emu.add_eligibility(&id, graph::SECURITY_ADMIN);
+    emu.assign_role(&id, graph::SECURITY_ADMIN); // the activation
+    emu.assign_role(&id, graph::HELPDESK_ADMIN); // a permanent assignment
+    let out = act(&p, "pim@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    let roles = out.before["roles"].as_array().unwrap();
+    let activated: Vec<&Value> = roles.iter().filter(|r| r["activated"] == json!(true)).collect();
+    assert_eq!(activated.len(), 1, "{roles:#?}");
+    assert_eq!(activated[0]["role_id"], graph::SECURITY_ADMIN);
+    let back =
+        act_with(&p, "pim@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    let active: Vec<String> = emu.assignments(&id).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(active, vec![graph::HELPDESK_ADMIN.to_string()], "the activation is not made permanent");
+    assert_eq!(emu.eligibilities(&id), vec![graph::SECURITY_ADMIN.to_string()], "the eligibility is back");
+    assert!(back.warnings.iter().any(|w| w.contains("PIM activation")), "{:?}", back.warnings);
+    emu.assert_clean();
+}
+
 #[tokio::test]
 async fn remove_roles_takes_active_and_pim_eligible_and_restore_puts_them_back() {
     let (emu, p) = setup(CommonSettings::default()).await;

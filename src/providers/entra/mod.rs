@@ -232,6 +232,22 @@ struct RoleRecord {
     /// When a PIM eligibility ends, if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     end: Option<String>,
+    /// An active assignment held alongside an eligibility for the same role and scope: a
+    /// PIM activation, which `roleAssignments` lists like a permanent one (api-contracts
+    /// §1.7). `restore-roles` must not re-create it as a permanent assignment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    activated: bool,
+}
+
+/// Mark the active assignments that are PIM activations: the user also holds an
+/// eligibility for the same role and scope.
+fn mark_activations(held: &mut [RoleRecord]) {
+    let eligible: Vec<(String, Option<String>, Option<String>)> =
+        held.iter().filter(|r| r.eligible).map(|r| (r.role_id.clone(), r.scope.clone(), r.app_scope.clone())).collect();
+    for r in held.iter_mut().filter(|r| !r.eligible) {
+        r.activated =
+            eligible.iter().any(|(id, scope, app)| *id == r.role_id && *scope == r.scope && *app == r.app_scope);
+    }
 }
 
 impl RoleRecord {
@@ -770,6 +786,7 @@ impl Entra {
                 app_scope: a["appScopeId"].as_str().map(str::to_string),
                 eligible,
                 end: if eligible { a["endDateTime"].as_str().map(str::to_string) } else { None },
+                activated: false,
             });
         }
         out
@@ -1269,6 +1286,7 @@ impl Entra {
                 permissions::READ_PIM.permission
             )),
         }
+        mark_activations(&mut held);
         let (targets, others): (Vec<RoleRecord>, Vec<RoleRecord>) = held.into_iter().partition(|r| keep(r));
         // Global Administrator through a role-assignable group is the group's assignment,
         // not the user's (it does not appear under `principalId eq {user}`): deleting it
@@ -1434,7 +1452,14 @@ impl Entra {
         let mut missing: Vec<&RoleRecord> = Vec::new();
         for r in &recorded {
             let expired = r.end.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok()).is_some_and(|t| t <= now);
-            if expired {
+            if r.activated {
+                // Re-creating it would turn a time-boxed activation into a permanent
+                // assignment: restore the eligibility only, and the user activates again.
+                warnings.push(format!(
+                    "`{}` was a PIM activation: not re-created as a permanent assignment; its eligibility is",
+                    r.label()
+                ));
+            } else if expired {
                 warnings.push(format!("the eligibility for `{}` has ended since; not restored", r.label()));
             } else if !current.iter().any(|c| c.same(r)) && !missing.iter().any(|m| m.same(r)) {
                 missing.push(r);

@@ -1077,6 +1077,268 @@ async fn a_429_without_retry_after_backs_off_exponentially() {
     emu.assert_clean();
 }
 
+// ---- Graph conformance: documented request forms and answers -----------------------------
+
+fn provider_tuned(emu: &Emulator, common: CommonSettings, tuning: Tuning) -> Entra {
+    Entra::new(&profile(emu, common), Credential::Secret(Secret::new(SECRET)), tuning).expect("provider")
+}
+
+/// The memberOf GETs the emulator answered, in order.
+fn member_of_reads(emu: &Emulator) -> Vec<graph::Record> {
+    emu.records().into_iter().filter(|r| r.method == "GET" && r.path.contains("/memberOf/")).collect()
+}
+
+#[tokio::test]
+async fn member_of_cast_sends_consistency_level_and_count_on_every_page() {
+    // The emulator answers 400 Request_UnsupportedQuery to a cast without
+    // `ConsistencyLevel: eventual` and `$count=true` (user-list-memberof), page by page.
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let groups: Vec<String> = (0..7).map(|i| emu.add_group(&format!("g{i}"), GroupKind::Static)).collect();
+    for g in &groups {
+        emu.add_member(g, &id);
+    }
+    let out = act(&p, "alice@contoso.com", Action::RemoveGroups, &none()).await.unwrap();
+    assert_eq!(out.before["groups"].as_array().unwrap().len(), 7, "every page was read: {:?}", out.before);
+    assert!(groups.iter().all(|g| !emu.is_member(g, &id)));
+    let reads = member_of_reads(&emu);
+    assert_eq!(reads.len(), 3, "7 groups in pages of 3: {reads:?}");
+    assert!(reads.iter().all(|r| r.status == 200 && r.path.contains("$count=true")), "{reads:?}");
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn request_headers_go_into_batch_items() {
+    use remediate::providers::entra::auth::{Endpoints, TokenSource};
+    use remediate::providers::entra::client::{Client, GraphRequest};
+    let emu = Emulator::start(Config::default()).await;
+    emu.register_app(app(graph::LEAST_PRIVILEGE));
+    let id = emu.add_user("alice@contoso.com");
+    let g = emu.add_group("g", GroupKind::Static);
+    emu.add_member(&g, &id);
+    let prof = profile(&emu, CommonSettings::default());
+    let ProviderConfig::Entra(cfg) = &prof.provider else { unreachable!("an entra profile") };
+    let endpoints = Endpoints::new(cfg).unwrap();
+    let http = reqwest::Client::new();
+    let tokens = TokenSource::new(
+        http.clone(),
+        endpoints.clone(),
+        cfg.tenant_id.clone(),
+        cfg.client_id.clone(),
+        Credential::Secret(Secret::new(SECRET)),
+    );
+    let client = Client::new(http, endpoints.graph_v1(), "https://graph.microsoft.com/v1.0", tokens, quick());
+    let path = format!("/users/{id}/memberOf/microsoft.graph.group?$count=true");
+    let r = client.send(GraphRequest::get(path.as_str()).header("ConsistencyLevel", "eventual")).await.unwrap();
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["value"][0]["id"], json!(g));
+    let last = emu.records().pop().unwrap();
+    assert!(last.in_batch && last.status == 200, "{last:?}");
+    // The same read without the header is refused: the check above is not vacuous.
+    let r = client.send(GraphRequest::get(path.as_str())).await.unwrap();
+    assert_eq!(r.status, 400);
+    assert!(emu.take_violations().iter().any(|v| v.contains("ConsistencyLevel")));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn next_links_on_the_canonical_graph_host_are_followed_through_the_configured_base() {
+    let cfg = Config { canonical_next_links: true, ..Config::default() };
+    let (emu, p) = setup_with(cfg, CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    let groups: Vec<String> = (0..5).map(|i| emu.add_group(&format!("g{i}"), GroupKind::Static)).collect();
+    for g in &groups {
+        emu.add_member(g, &id);
+    }
+    let out = act(&p, "alice@contoso.com", Action::RemoveGroups, &none()).await.unwrap();
+    assert_eq!(out.before["groups"].as_array().unwrap().len(), 5, "{:?}", out.before);
+    // The second page (named on https://graph.microsoft.com) was fetched from the emulator.
+    let reads = member_of_reads(&emu);
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads[1].path.contains("$skiptoken="), "{reads:?}");
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_bodiless_post_is_well_formed_batched_or_direct() {
+    // Batched: `"body": {}` with its Content-Type (json-batching); direct: Content-Length: 0.
+    for batch_writes in [true, false] {
+        let (emu, _) = setup(CommonSettings::default()).await;
+        let p = provider_tuned(&emu, CommonSettings::default(), Tuning { batch_writes, ..quick() });
+        let id = emu.add_user("alice@contoso.com");
+        let out = act(&p, "alice@contoso.com", Action::RevokeSessions, &none()).await.unwrap();
+        assert!(out.changed, "batch_writes={batch_writes}");
+        assert_eq!(emu.user(&id).revocations, 1);
+        let posts: Vec<_> = emu.writes().into_iter().filter(|w| w.path.ends_with("/revokeSignInSessions")).collect();
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        assert_eq!((posts[0].in_batch, posts[0].status), (batch_writes, 200));
+        emu.assert_clean();
+    }
+}
+
+#[tokio::test]
+async fn an_already_member_400_with_another_message_is_no_change() {
+    // Only "400 Bad Request" is documented for a duplicate add (group-post-members): the
+    // membership is checked, whatever the message says.
+    let cfg = Config {
+        duplicate_member_message: Some("Added conflicting object references to 'members'.".into()),
+        ..Config::default()
+    };
+    let (emu, _) = setup_with(cfg, CommonSettings::default()).await;
+    let g = emu.add_group("restricted", GroupKind::Static);
+    let id = emu.add_user("alice@contoso.com");
+    emu.add_member(&g, &id);
+    let p = provider(&emu, groups_common(Some("restricted"), None, None));
+    let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
+    assert!(!out.changed, "{}", out.message);
+    assert!(out.message.contains("already in group"), "{}", out.message);
+    assert_eq!(out.before["was_member"], json!(true));
+    let adds: Vec<_> = emu.writes().into_iter().filter(|w| w.path.ends_with("/members/$ref")).collect();
+    assert_eq!(adds.iter().map(|w| w.status).collect::<Vec<_>>(), vec![400]);
+
+    // Any other 400 for a user who is not in the group stays an error.
+    let bob = emu.add_user("bob@contoso.com");
+    emu.inject(Fault {
+        method: Some("POST"),
+        path_contains: "/members/$ref".into(),
+        status: 400,
+        retry_after: None,
+        times: 1,
+    });
+    let e = act(&p, "bob@contoso.com", Action::Restrict, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest, "{e:?}");
+    assert!(!emu.is_member(&g, &bob));
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_retry_after_on_503_is_honoured_beyond_the_backoff_cap() {
+    // quick(): backoff capped at 200 ms; Graph's `Retry-After: 1` must still be waited.
+    for batch_writes in [true, false] {
+        let (emu, _) = setup(CommonSettings::default()).await;
+        let p = provider_tuned(&emu, CommonSettings::default(), Tuning { batch_writes, ..quick() });
+        let id = emu.add_user("alice@contoso.com");
+        emu.inject(Fault {
+            method: Some("PATCH"),
+            path_contains: "/users/".into(),
+            status: 503,
+            retry_after: Some(1),
+            times: 1,
+        });
+        let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
+        assert!(out.changed && !emu.user(&id).enabled);
+        let patches: Vec<_> = emu.writes().into_iter().filter(|w| w.method == "PATCH").collect();
+        assert_eq!(patches.iter().map(|w| w.status).collect::<Vec<_>>(), vec![503, 204]);
+        let gap = patches[1].at.duration_since(patches[0].at);
+        assert!(gap >= Duration::from_millis(950), "batch_writes={batch_writes}: waited only {gap:?}");
+        emu.assert_clean();
+    }
+    // A Retry-After beyond `max_retry_after` is not waited for: the request gives up.
+    let (emu, _) = setup(CommonSettings::default()).await;
+    let p =
+        provider_tuned(&emu, CommonSettings::default(), Tuning { max_retry_after: Duration::from_secs(2), ..quick() });
+    let id = emu.add_user("alice@contoso.com");
+    emu.inject(Fault {
+        method: Some("PATCH"),
+        path_contains: "/users/".into(),
+        status: 503,
+        retry_after: Some(3600),
+        times: 1,
+    });
+    let t = Instant::now();
+    let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transient);
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(emu.user(&id).enabled);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_202_accepted_on_get_user_is_read_again() {
+    // user-get: "returns 202 Accepted when ... the server requires more time".
+    for batch_reads in [true, false] {
+        let (emu, _) = setup(CommonSettings::default()).await;
+        let p = provider_tuned(&emu, CommonSettings::default(), Tuning { batch_reads, ..quick() });
+        let id = emu.add_user("alice@contoso.com");
+        emu.inject(Fault {
+            method: Some("GET"),
+            path_contains: "/users/".into(),
+            status: 202,
+            retry_after: Some(0),
+            times: 2,
+        });
+        let u = p.resolve("alice@contoso.com").await.unwrap();
+        assert_eq!(u.id, id, "batch_reads={batch_reads}");
+        let gets: Vec<u16> = emu.records().into_iter().filter(|r| r.method == "GET").map(|r| r.status).collect();
+        assert_eq!(gets, vec![202, 202, 200], "batch_reads={batch_reads}");
+        assert_eq!(p.stats().transient_retries, 2);
+        emu.assert_clean();
+    }
+    // Within the retry budget only.
+    let (emu, _) = setup(CommonSettings::default()).await;
+    let p = provider_tuned(&emu, CommonSettings::default(), Tuning { max_transient: 1, ..quick() });
+    emu.add_user("alice@contoso.com");
+    emu.inject(Fault {
+        method: Some("GET"),
+        path_contains: "/users/".into(),
+        status: 202,
+        retry_after: None,
+        times: 5,
+    });
+    let e = p.resolve("alice@contoso.com").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
+    assert!(e.message.contains("202"), "{}", e.message);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn an_app_scoped_pim_eligibility_is_removed_and_restored_with_only_its_app_scope() {
+    // "Either directoryScopeId or appScopeId is required": the emulator refuses both.
+    let (emu, p) = setup(CommonSettings::default()).await;
+    let id = emu.add_user("alice@contoso.com");
+    emu.add_eligibility_scoped(&id, graph::SECURITY_ADMIN, None, Some("/app-1"));
+    emu.add_eligibility(&id, graph::HELPDESK_ADMIN);
+    let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
+    assert!(out.changed, "{}", out.message);
+    assert!(emu.eligibility_scopes(&id).is_empty());
+    let back =
+        act_with(&p, "alice@contoso.com", Action::RestoreRoles, &none(), Mode::Apply, Some(&out.before)).await.unwrap();
+    assert!(back.changed);
+    let mut got = emu.eligibility_scopes(&id);
+    got.sort();
+    let mut want = vec![
+        (graph::SECURITY_ADMIN.to_string(), None, Some("/app-1".to_string())),
+        (graph::HELPDESK_ADMIN.to_string(), Some("/".to_string()), None),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    emu.assert_clean();
+}
+
+#[tokio::test]
+async fn a_policy_update_keeps_the_admins_other_user_conditions() {
+    // The emulator takes a sent `conditions.users` as the whole object (PATCH of a nested
+    // object); an admin's excludeGroups / includeRoles must come back in it.
+    let (emu, _) = setup(CommonSettings::default()).await;
+    let g = emu.add_group("mfa", GroupKind::Static);
+    let breakglass = emu.add_group("break-glass", GroupKind::Static);
+    emu.add_user("alice@contoso.com");
+    emu.add_policy(json!({"displayName": MFA_POLICY_NAME, "state": "enabled",
+        "conditions": {"users": {"includeGroups": [], "excludeUsers": [], "excludeGroups": [breakglass],
+            "includeRoles": [graph::EXCHANGE_ADMIN]},
+            "applications": {"includeApplications": ["All"]}, "clientAppTypes": ["all"]},
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}}));
+    let p = provider(&emu, groups_common(None, Some("mfa"), None));
+    act(&p, "alice@contoso.com", Action::EnforceMfa, &none()).await.unwrap();
+    let pols = emu.policies();
+    let users = &pols[0]["conditions"]["users"];
+    assert_eq!(users["includeGroups"], json!([g]));
+    assert_eq!(users["excludeGroups"], json!([breakglass]), "{users}");
+    assert_eq!(users["includeRoles"], json!([graph::EXCHANGE_ADMIN]), "{users}");
+    assert_eq!(pols[0]["conditions"]["applications"], json!({"includeApplications": ["All"]}));
+    emu.assert_clean();
+}
+
 // ---- bulk, $batch and the write quota ---------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1392,6 +1654,16 @@ async fn the_emulator_flags_malformed_calls() {
         ("GET", "/groups/sales".into(), None, "object id"),
         ("POST", "/$batch".into(), Some(json!({"requests": items})), "at most 20"),
         ("GET", format!("/users/{uid}?$expand=memberOf"), None, "not allowed"),
+        ("GET", format!("/users/{uid}/memberOf/microsoft.graph.group"), None, "ConsistencyLevel"),
+        ("GET", "/groups".into(), None, "displayName eq"),
+        (
+            "POST",
+            "/$batch".into(),
+            Some(
+                json!({"requests": [{"id": "1", "method": "POST", "url": format!("/users/{uid}/revokeSignInSessions")}]}),
+            ),
+            "empty object body",
+        ),
     ];
     for (method, path, body, want) in cases {
         let mut rb = http.request(method.parse().unwrap(), format!("{base}{path}")).bearer_auth(&tok);
@@ -1399,7 +1671,13 @@ async fn the_emulator_flags_malformed_calls() {
             rb = rb.json(&b);
         }
         let r = rb.send().await.unwrap();
-        assert!(r.status().is_client_error() || method == "PATCH", "{method} {path}: {}", r.status());
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let batch_item_refused = path == "/$batch" && text.contains(r#""status":400"#);
+        assert!(
+            status.is_client_error() || method == "PATCH" || batch_item_refused,
+            "{method} {path}: {status} {text}"
+        );
         let v = emu.take_violations();
         assert!(v.iter().any(|x| x.contains(want)), "{method} {path}: want a violation with {want:?}, got {v:?}");
     }

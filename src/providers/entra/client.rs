@@ -109,28 +109,49 @@ pub struct GraphRequest {
     pub path: String,
     pub body: Option<Value>,
     pub lane: Lane,
+    /// Extra request headers (e.g. `ConsistencyLevel`): sent on every try and every
+    /// `@odata.nextLink` page, and copied into the item's headers when batched.
+    pub headers: Vec<(String, String)>,
 }
 
 impl GraphRequest {
+    fn new(method: Method, path: impl Into<String>, body: Option<Value>, lane: Lane) -> Self {
+        GraphRequest { method, path: path.into(), body, lane, headers: Vec::new() }
+    }
     pub fn get(path: impl Into<String>) -> Self {
-        GraphRequest { method: Method::GET, path: path.into(), body: None, lane: Lane::Read }
+        GraphRequest::new(Method::GET, path, None, Lane::Read)
     }
     pub fn patch(path: impl Into<String>, body: Value) -> Self {
-        GraphRequest { method: Method::PATCH, path: path.into(), body: Some(body), lane: Lane::Write }
+        GraphRequest::new(Method::PATCH, path, Some(body), Lane::Write)
     }
     pub fn post(path: impl Into<String>, body: Option<Value>) -> Self {
-        GraphRequest { method: Method::POST, path: path.into(), body, lane: Lane::Write }
+        GraphRequest::new(Method::POST, path, body, Lane::Write)
     }
     pub fn delete(path: impl Into<String>) -> Self {
-        GraphRequest { method: Method::DELETE, path: path.into(), body: None, lane: Lane::Write }
+        GraphRequest::new(Method::DELETE, path, None, Lane::Write)
     }
     pub fn conditional_access(mut self) -> Self {
         self.lane = Lane::ConditionalAccess;
         self
     }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
     fn is_write(&self) -> bool {
         self.method != Method::GET
     }
+    /// A write that carries no body (`revokeSignInSessions`).
+    fn bodiless_write(&self) -> bool {
+        self.body.is_none() && [Method::POST, Method::PATCH, Method::PUT].contains(&self.method)
+    }
+}
+
+/// A GET answered `202 Accepted` with no entity: "the server requires more time to
+/// complete related background operations" (learn.microsoft.com/graph/api/user-get,
+/// Response). There is nothing to read yet, so it is tried again like a 503.
+fn still_processing(method: &Method, status: u16, body: &Value) -> bool {
+    *method == Method::GET && status == 202 && body.get("id").is_none() && body.get("value").is_none()
 }
 
 /// Graph's final answer to one request.
@@ -192,6 +213,10 @@ pub struct Client {
 struct Core {
     http: reqwest::Client,
     base: String,
+    /// Where an `@odata.nextLink` may point: our base, and the cloud's canonical Graph
+    /// root (`https://graph.microsoft.com/v1.0`), which Graph may write into next links
+    /// even when we reach it through another name.
+    next_roots: Vec<url::Url>,
     tokens: TokenSource,
     throttle: Throttle,
     tuning: Tuning,
@@ -217,11 +242,15 @@ enum Next {
 }
 
 impl Client {
-    pub fn new(http: reqwest::Client, base: String, tokens: TokenSource, tuning: Tuning) -> Client {
+    /// `base` is the Graph root requests go to (`…/v1.0`), `canonical` the cloud's own
+    /// Graph root (`https://graph.microsoft.com/v1.0`), which next links may name.
+    pub fn new(http: reqwest::Client, base: String, canonical: &str, tokens: TokenSource, tuning: Tuning) -> Client {
+        let next_roots = [base.as_str(), canonical].iter().filter_map(|r| url::Url::parse(r).ok()).collect();
         Client {
             core: Arc::new(Core {
                 http,
                 base,
+                next_roots,
                 tokens,
                 throttle: Throttle::new(),
                 tuning,
@@ -301,31 +330,37 @@ impl Client {
     }
 
     /// GET every page of a collection, following `@odata.nextLink` verbatim (it carries
-    /// the skip token and our query; learn.microsoft.com/graph/paging). A next link that
-    /// leaves our Graph base is refused: the bearer token must not go anywhere else.
+    /// the skip token and our query; learn.microsoft.com/graph/paging).
     pub async fn get_all(&self, path: &str, lane: Lane) -> Result<Result<Vec<Value>, GraphResponse>, ProviderError> {
+        let mut req = GraphRequest::get(path);
+        req.lane = lane;
+        self.get_all_req(req).await
+    }
+
+    /// [`Client::get_all`] for a prepared GET: its headers go with every page ("re-send
+    /// ConsistencyLevel", learn.microsoft.com/graph/aad-advanced-queries). A next link is
+    /// followed only where it names our Graph (see [`next_link_path`]), and always sent to
+    /// our configured base: the bearer token must not go anywhere else.
+    pub async fn get_all_req(&self, first: GraphRequest) -> Result<Result<Vec<Value>, GraphResponse>, ProviderError> {
         let mut items = Vec::new();
-        let mut next = format!("{}{}", self.core.base, path);
+        let mut req = first;
         loop {
-            let rel = next.strip_prefix(&self.core.base).filter(|r| r.starts_with('/')).ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Provider,
-                    format!("Graph returned a next page outside `{}`; not following it", self.core.base),
-                )
-            })?;
-            let mut req = GraphRequest::get(rel);
-            req.lane = lane;
-            let r = self.core.send_direct(req).await?;
+            let r = self.core.send_direct(req.clone()).await?;
             if !r.ok() {
                 return Ok(Err(r));
             }
             if let Some(v) = r.body["value"].as_array() {
                 items.extend(v.iter().cloned());
             }
-            match r.body["@odata.nextLink"].as_str() {
-                Some(n) => next = n.to_string(),
-                None => return Ok(Ok(items)),
-            }
+            let Some(link) = r.body["@odata.nextLink"].as_str() else {
+                return Ok(Ok(items));
+            };
+            req.path = next_link_path(link, &self.core.next_roots).ok_or_else(|| {
+                ProviderError::new(
+                    ErrorKind::Provider,
+                    format!("Graph returned a next page outside `{}`; not following it", self.core.base),
+                )
+            })?;
         }
     }
 }
@@ -373,8 +408,16 @@ impl Core {
                 .request(req.method.clone(), &url)
                 .bearer_auth(token.value.expose())
                 .timeout(self.tuning.request_timeout);
+            for (k, v) in &req.headers {
+                rb = rb.header(k.as_str(), v.as_str());
+            }
             if let Some(body) = &req.body {
                 rb = rb.json(body);
+            } else if req.bodiless_write() {
+                // Without a body reqwest sends no `Content-Length`, and a POST without one
+                // may be refused with 411 Length Required (RFC 9110 §8.6: a user agent
+                // should send `Content-Length: 0` for a POST without content).
+                rb = rb.header(reqwest::header::CONTENT_LENGTH, "0");
             }
             self.stats.http_requests.fetch_add(1, Ordering::Relaxed);
             let resp = rb.send().await;
@@ -391,6 +434,11 @@ impl Core {
                     let body = read_body(resp).await;
                     let r = GraphResponse { status, body, request_id, ambiguous };
                     match status {
+                        202 if still_processing(&req.method, status, &r.body) => {
+                            self.transient_next(&mut transient, ra, r.request_id.clone(), || {
+                                "Graph is still processing the object (202 Accepted)".into()
+                            })
+                        }
                         429 => {
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                             if req.lane == Lane::Write {
@@ -454,8 +502,18 @@ impl Core {
             )
             .with_request_id(request_id)));
         }
+        if let Some(ra) = ra.filter(|ra| *ra > self.tuning.max_retry_after) {
+            return Next::Done(Err(ProviderError::new(
+                ErrorKind::Transient,
+                format!("Graph asked to wait {} s before trying again: {}", ra.as_secs(), what()),
+            )
+            .with_request_id(request_id)));
+        }
         self.stats.transient_retries.fetch_add(1, Ordering::Relaxed);
-        Next::Retry(ra.unwrap_or_else(|| self.backoff(*count)).min(self.tuning.backoff_cap))
+        // A server-sent `Retry-After` is honoured as sent, like on a 429
+        // (learn.microsoft.com/graph/best-practices-concept, "Handling expected errors":
+        // 503 with Retry-After); only our own backoff is capped.
+        Next::Retry(ra.unwrap_or_else(|| self.backoff(*count)))
     }
 
     /// Send one `$batch` of jobs; returns the jobs to try again (with their `ready_at`).
@@ -478,10 +536,23 @@ impl Core {
             .enumerate()
             .map(|(i, j)| {
                 let mut item = json!({"id": (i + 1).to_string(), "method": j.req.method.as_str(), "url": j.req.path});
+                let mut headers = serde_json::Map::new();
+                for (k, v) in &j.req.headers {
+                    headers.insert(k.clone(), json!(v));
+                }
                 if let Some(b) = &j.req.body {
                     // "headers.Content-Type is required when body is present" (json-batching).
-                    item["headers"] = json!({"Content-Type": "application/json"});
+                    headers.insert("Content-Type".into(), json!("application/json"));
                     item["body"] = b.clone();
+                } else if j.req.bodiless_write() {
+                    // "While the target URL doesn't require a request body, you must still
+                    // specify the headers and body parameters where only body can be an
+                    // empty object" (learn.microsoft.com/graph/json-batching).
+                    headers.insert("Content-Type".into(), json!("application/json"));
+                    item["body"] = json!({});
+                }
+                if !headers.is_empty() {
+                    item["headers"] = Value::Object(headers);
                 }
                 item
             })
@@ -589,6 +660,9 @@ impl Core {
                     Some(Fail::Throttled(r.clone()))
                 }
                 500 | 502 | 503 | 504 => Some(Fail::Transient(r.error().to_string())),
+                202 if still_processing(&job.req.method, status, &r.body) => {
+                    Some(Fail::Transient("Graph is still processing the object (202 Accepted)".into()))
+                }
                 401 if !job.auth_retried => Some(Fail::Auth(r.clone())),
                 _ => None,
             };
@@ -657,8 +731,17 @@ impl Core {
                     )));
                     return None;
                 }
+                if let Some(ra) = ra.filter(|ra| *ra > self.tuning.max_retry_after) {
+                    let _ = job.reply.send(Err(ProviderError::new(
+                        ErrorKind::Transient,
+                        format!("Graph asked to wait {} s before trying again: {what}", ra.as_secs()),
+                    )));
+                    return None;
+                }
                 self.stats.transient_retries.fetch_add(1, Ordering::Relaxed);
-                ra.unwrap_or_else(|| self.backoff(job.transient)).min(self.tuning.backoff_cap)
+                // Graph's own `Retry-After` as sent (see `transient_next`); only our
+                // backoff is capped.
+                ra.unwrap_or_else(|| self.backoff(job.transient))
             }
             Fail::Auth(r) => {
                 if job.auth_retried {
@@ -762,6 +845,30 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
 }
 
+/// The path below `/v1.0` (with its query) that an `@odata.nextLink` names, when it names
+/// one of `roots` (same scheme, host case-insensitively, port with the scheme's default
+/// filled in, path below the root's). `None` for anything else: another host, user info,
+/// a path outside `/v1.0/`. The caller sends it to its own base, never to the link's host.
+pub fn next_link_path(link: &str, roots: &[url::Url]) -> Option<String> {
+    let u = url::Url::parse(link).ok()?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return None;
+    }
+    let host = |x: &url::Url| x.host_str().map(str::to_ascii_lowercase);
+    roots.iter().find_map(|root| {
+        let same = u.scheme() == root.scheme()
+            && host(&u).is_some()
+            && host(&u) == host(root)
+            && u.port_or_known_default() == root.port_or_known_default();
+        let prefix = format!("{}/", root.path().trim_end_matches('/'));
+        let rest = u.path().strip_prefix(&prefix).filter(|_| same)?;
+        Some(match u.query() {
+            Some(q) => format!("/{rest}?{q}"),
+            None => format!("/{rest}"),
+        })
+    })
+}
+
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
@@ -809,6 +916,44 @@ mod tests {
             let full = b.saturating_mul(1 << (attempt - 1)).min(cap);
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
         }
+    }
+
+    #[test]
+    fn next_links_are_followed_only_on_our_graph() {
+        let roots: Vec<url::Url> = ["http://127.0.0.1:8080/v1.0", "https://graph.microsoft.com/v1.0"]
+            .iter()
+            .map(|r| url::Url::parse(r).unwrap())
+            .collect();
+        let ok = |l: &str| next_link_path(l, &roots);
+        assert_eq!(ok("http://127.0.0.1:8080/v1.0/groups?$skiptoken=X1").as_deref(), Some("/groups?$skiptoken=X1"));
+        assert_eq!(
+            ok("https://graph.microsoft.com/v1.0/users/a/memberOf?$skiptoken=2").as_deref(),
+            Some("/users/a/memberOf?$skiptoken=2")
+        );
+        // Host case and the default port do not matter.
+        assert_eq!(ok("https://GRAPH.Microsoft.com:443/v1.0/groups").as_deref(), Some("/groups"));
+        for bad in [
+            "https://graph.microsoft.com.evil.example/v1.0/groups",
+            "https://evil.example/v1.0/groups",
+            "http://graph.microsoft.com/v1.0/groups",
+            "https://graph.microsoft.com:8443/v1.0/groups",
+            "https://graph.microsoft.com/beta/groups",
+            "https://graph.microsoft.com/v1.0",
+            "https://graph.microsoft.com/v1.0x/groups",
+            "https://user:pw@graph.microsoft.com/v1.0/groups",
+            "http://127.0.0.1:8081/v1.0/groups",
+            "/v1.0/groups",
+        ] {
+            assert_eq!(ok(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_202_without_an_entity_is_still_processing() {
+        assert!(still_processing(&Method::GET, 202, &Value::Null));
+        assert!(!still_processing(&Method::GET, 202, &json!({"id": "x"})));
+        assert!(!still_processing(&Method::GET, 200, &Value::Null));
+        assert!(!still_processing(&Method::POST, 202, &Value::Null));
     }
 
     #[test]

@@ -260,6 +260,17 @@ impl RoleRecord {
         self.scope.as_deref().unwrap_or("/")
     }
 
+    /// Put the assignment's scope into a request body: exactly one of `appScopeId` and
+    /// `directoryScopeId` ("Either directoryScopeId or appScopeId is required",
+    /// learn.microsoft.com/graph/api/rbacapplication-post-roleeligibilityschedulerequests;
+    /// the same for rbacapplication-post-roleassignments).
+    fn scope_into(&self, body: &mut Value) {
+        match &self.app_scope {
+            Some(app) => body["appScopeId"] = json!(app),
+            None => body["directoryScopeId"] = json!(self.scope()),
+        }
+    }
+
     /// Same role, same scope, same kind.
     fn same(&self, other: &RoleRecord) -> bool {
         self.role_id == other.role_id
@@ -337,7 +348,8 @@ impl Entra {
             .map_err(|e| profile_err(format!("cannot set up HTTPS: {e}"), None))?;
         let tokens =
             TokenSource::new(http.clone(), endpoints.clone(), cfg.tenant_id.clone(), cfg.client_id.clone(), credential);
-        let client = Client::new(http, endpoints.graph_v1(), tokens, tuning);
+        let canonical = format!("{}/v1.0", endpoints.cloud_graph);
+        let client = Client::new(http, endpoints.graph_v1(), &canonical, tokens, tuning);
         Ok(Entra {
             tenant: profile.name.clone(),
             tenant_id: cfg.tenant_id.clone(),
@@ -598,11 +610,17 @@ impl Entra {
     /// The user's direct group memberships, every page.
     async fn member_of(&self, user: &UserRef, action: Action) -> Result<Vec<Group>, ProviderError> {
         // The cast segment returns groups only (no directory roles or administrative
-        // units); without $filter it needs no ConsistencyLevel (learn.microsoft.com/graph/
-        // api/user-list-memberof).
-        let path =
-            format!("{}/memberOf/microsoft.graph.group{}", user_path(&user.id), query(&[("$select", GROUP_SELECT)]));
-        match self.client.get_all(&path, client::Lane::Read).await? {
+        // units). "ConsistencyLevel: eventual. This header and `$count` are required when
+        // using the `$search`, `$filter`, `$orderby`, or OData cast query parameters"
+        // (learn.microsoft.com/graph/api/user-list-memberof, Request headers); the header
+        // goes with every next page too.
+        let path = format!(
+            "{}/memberOf/microsoft.graph.group{}",
+            user_path(&user.id),
+            query(&[("$select", GROUP_SELECT), ("$count", "true")])
+        );
+        let req = GraphRequest::get(path).header("ConsistencyLevel", "eventual");
+        match self.client.get_all_req(req).await? {
             Ok(v) => Ok(v.iter().map(Group::from_json).collect()),
             Err(r) => Err(self
                 .fail(
@@ -618,7 +636,10 @@ impl Entra {
     /// `POST /groups/{gid}/members/$ref`. Already a member is no change: Graph answers 400
     /// "One or more added object references already exist for the following modified
     /// properties: 'members'." (api-contracts §1.8; the code is the generic
-    /// `Request_BadRequest`, so the message is what tells it apart).
+    /// `Request_BadRequest`, so the message is what tells it apart). That text is not
+    /// documented (learn.microsoft.com/graph/api/group-post-members documents only "400
+    /// Bad Request"), so it is only a fast path: any other 400 is checked by reading the
+    /// user's groups, and a user found in the group is no change either.
     async fn add_member(
         &self,
         g: &Group,
@@ -636,7 +657,7 @@ impl Entra {
         if r.ok() {
             return Ok((Membership::Changed, r.request_id));
         }
-        if r.status == 400 && r.error().message.contains("already exist") {
+        if r.status == 400 && (r.error().message.contains("already exist") || self.is_member(g, user, action).await?) {
             // After an ambiguous failure, "already there" may be our own first try.
             let m = if r.ambiguous { Membership::Changed } else { Membership::Unchanged };
             return Ok((m, r.request_id));
@@ -881,10 +902,18 @@ impl Entra {
                             include.push(g.id.clone());
                         }
                         exclude.extend(lacks_protected);
-                        // PATCH replaces whole arrays: send the merged lists
-                        // (learn.microsoft.com/graph/api/conditionalaccesspolicy-update).
-                        let body =
-                            json!({"conditions": {"users": {"includeGroups": include, "excludeUsers": exclude}}});
+                        // PATCH replaces whole arrays, and a nested object sent is taken as
+                        // the whole of it (learn.microsoft.com/graph/api/
+                        // conditionalaccesspolicy-update): send the `users` condition as
+                        // read, with only our two lists merged, so that an admin's
+                        // `excludeGroups`, `includeRoles`... stay.
+                        let mut users = match users {
+                            Value::Object(o) => o.clone(),
+                            _ => serde_json::Map::new(),
+                        };
+                        users.insert("includeGroups".into(), json!(include));
+                        users.insert("excludeUsers".into(), json!(exclude));
+                        let body = json!({"conditions": {"users": users}});
                         let r = self
                             .client
                             .send(
@@ -1378,12 +1407,9 @@ impl Entra {
                         "action": "adminRemove",
                         "principalId": user.id,
                         "roleDefinitionId": r.role_id,
-                        "directoryScopeId": r.scope(),
                         "justification": "remediate remove-roles",
                     });
-                    if let Some(app) = &r.app_scope {
-                        body["appScopeId"] = json!(app);
-                    }
+                    r.scope_into(&mut body);
                     GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))
                 }
             };
@@ -1493,13 +1519,10 @@ impl Entra {
                     "action": "adminAssign",
                     "principalId": user.id,
                     "roleDefinitionId": r.role_id,
-                    "directoryScopeId": r.scope(),
                     "justification": "remediate undo of remove-roles",
-                    "scheduleInfo": {"startDateTime": jiff::Timestamp::now().to_string(), "expiration": expiration},
+                    "scheduleInfo": {"startDateTime": graph_time(jiff::Timestamp::now()), "expiration": expiration},
                 });
-                if let Some(app) = &r.app_scope {
-                    body["appScopeId"] = json!(app);
-                }
+                r.scope_into(&mut body);
                 GraphRequest::post("/roleManagement/directory/roleEligibilityScheduleRequests", Some(body))
             } else {
                 // Exactly one of directoryScopeId and appScopeId
@@ -1509,10 +1532,7 @@ impl Entra {
                     "principalId": user.id,
                     "roleDefinitionId": r.role_id,
                 });
-                match &r.app_scope {
-                    Some(app) => body["appScopeId"] = json!(app),
-                    None => body["directoryScopeId"] = json!(r.scope()),
-                }
+                r.scope_into(&mut body);
                 GraphRequest::post("/roleManagement/directory/roleAssignments", Some(body))
             };
             (*r, self.client.send(req).await)
@@ -1717,6 +1737,13 @@ impl Entra {
             secret: None,
         })
     }
+}
+
+/// A Graph `DateTimeOffset` in whole seconds, `YYYY-MM-DDTHH:MM:SSZ`, the form of the
+/// docs' examples (rbacapplication-post-roleeligibilityschedulerequests): `Timestamp`'s
+/// own display has up to nine fractional digits, more than .NET's seven.
+fn graph_time(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The id of a group recorded in a before-state: `{"id", "name"}` or a bare id.
@@ -1949,4 +1976,38 @@ pub fn build(profile: &TenantProfile) -> Result<Arc<dyn Provider>, Error> {
 /// A client secret credential, for callers that have the secret in hand.
 pub fn secret_credential(secret: Secret) -> Credential {
     Credential::Secret(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_time_is_whole_seconds() {
+        let t: jiff::Timestamp = "2024-05-06T07:08:09.123456789Z".parse().unwrap();
+        assert_eq!(graph_time(t), "2024-05-06T07:08:09Z");
+        let now = graph_time(jiff::Timestamp::now());
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.parse::<jiff::Timestamp>().is_ok(), "{now}");
+    }
+
+    #[test]
+    fn a_role_scope_is_sent_as_exactly_one_field() {
+        let mut r = RoleRecord {
+            assignment_id: None,
+            role_id: "r".into(),
+            role_name: None,
+            scope: Some("/".into()),
+            app_scope: None,
+            eligible: true,
+            end: None,
+        };
+        let mut body = json!({});
+        r.scope_into(&mut body);
+        assert_eq!(body, json!({"directoryScopeId": "/"}));
+        r.app_scope = Some("/app".into());
+        let mut body = json!({});
+        r.scope_into(&mut body);
+        assert_eq!(body, json!({"appScopeId": "/app"}));
+    }
 }

@@ -100,6 +100,14 @@ pub struct Config {
     pub revoke_204: bool,
     /// Enforce the conditional access limit of 1 request/s (429 without Retry-After).
     pub ca_limit: bool,
+    /// The message of the 400 for adding a member already in the group; `None` is
+    /// today's "One or more added object references already exist ...". Only "400 Bad
+    /// Request" is documented (group-post-members), so clients must not rely on the text.
+    pub duplicate_member_message: Option<String>,
+    /// Write `@odata.nextLink` on the cloud's canonical Graph host
+    /// (`https://graph.microsoft.com/v1.0/...`) instead of the emulator's own address, as
+    /// Graph behind a proxy or private endpoint does.
+    pub canonical_next_links: bool,
 }
 
 impl Default for Config {
@@ -113,6 +121,8 @@ impl Default for Config {
             token_lifetime: Duration::from_secs(3600),
             revoke_204: false,
             ca_limit: true,
+            duplicate_member_message: None,
+            canonical_next_links: false,
         }
     }
 }
@@ -459,15 +469,30 @@ impl Emulator {
     }
 
     pub fn add_eligibility(&self, uid: &str, role: &str) -> String {
+        self.add_eligibility_scoped(uid, role, Some("/"), None)
+    }
+
+    /// A PIM eligibility with its scope: a directory scope or an application scope.
+    pub fn add_eligibility_scoped(&self, uid: &str, role: &str, dir: Option<&str>, app: Option<&str>) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         self.st().eligibilities.push(Assignment {
             id: id.clone(),
             principal: uid.into(),
             role: role.into(),
-            dir_scope: Some("/".into()),
-            app_scope: None,
+            dir_scope: dir.map(Into::into),
+            app_scope: app.map(Into::into),
         });
         id
+    }
+
+    /// PIM eligibilities of a principal: (role id, directory scope, application scope).
+    pub fn eligibility_scopes(&self, uid: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        self.st()
+            .eligibilities
+            .iter()
+            .filter(|a| a.principal == uid)
+            .map(|a| (a.role.clone(), a.dir_scope.clone(), a.app_scope.clone()))
+            .collect()
     }
 
     pub fn add_policy(&self, policy: Value) -> String {
@@ -994,6 +1019,15 @@ impl Shared {
         if raw == "/$batch" {
             return self.batch(method, query, headers, body, &token);
         }
+        if body.is_empty()
+            && ["POST", "PATCH", "PUT"].contains(&method)
+            && header(headers, "content-length").is_none_or(|l| l.trim() != "0")
+        {
+            // RFC 9110 §8.6: a POST without content should carry `Content-Length: 0`;
+            // front ends answer 411 Length Required to one without.
+            self.violation(format!("{shown}: a {method} without a body must send `Content-Length: 0`"));
+            return error(411, "LengthRequired", "Length Required.");
+        }
         let parsed = if body.is_empty() {
             None
         } else {
@@ -1053,6 +1087,10 @@ impl Shared {
         let (status, ra) = (f.status, f.retry_after);
         drop(st);
         let mut out = match status {
+            // user-get: "returns 202 Accepted when the request has been processed
+            // successfully but the server requires more time to complete related background
+            // operations": no user in the answer.
+            202 => Out::empty(202),
             429 => {
                 self.throttled.fetch_add(1, Ordering::Relaxed);
                 error(429, "TooManyRequests", "Too many requests.")
@@ -1147,7 +1185,18 @@ impl Shared {
                     .and_then(|(_, v)| v.as_str())
                     .map(str::to_string);
                 let body = it.get("body").cloned();
-                self.op(&m, path, q, ct.as_deref(), body, token, true, cl.as_deref())
+                if ["POST", "PATCH", "PUT"].contains(&m.as_str()) && (body.is_none() || !is_json(ct.as_deref())) {
+                    // "While the target URL doesn't require a request body, you must still
+                    // specify the headers and body parameters where only body can be an
+                    // empty object" (json-batching).
+                    self.violation(format!(
+                        "$batch item {id}: {m} {url} without `body` and `headers.Content-Type: application/json` \
+                         (an empty object body is required)"
+                    ));
+                    error(400, "BadRequest", "Invalid request: body and Content-Type header are required.")
+                } else {
+                    self.op(&m, path, q, ct.as_deref(), body, token, true, cl.as_deref())
+                }
             };
             status_of.insert(id.clone(), out.status);
             let mut item = json!({"id": id, "status": out.status});
@@ -1250,6 +1299,27 @@ impl Shared {
         if consistency.is_some() && !op.headers.iter().any(|h| h.eq_ignore_ascii_case("ConsistencyLevel")) {
             return bad("ConsistencyLevel header on an operation that does not take it".into());
         }
+        if op.id == "user.memberOf.groups"
+            && (!consistency.is_some_and(|c| c.eq_ignore_ascii_case("eventual"))
+                || !q.iter().any(|(k, v)| k == "$count" && v == "true"))
+        {
+            // user-list-memberof, Request headers: "ConsistencyLevel | eventual. This
+            // header and `$count` are required when using the `$search`, `$filter`,
+            // `$orderby`, or OData cast query parameters."
+            self.violation(format!("{shown}: an OData cast needs `ConsistencyLevel: eventual` and `$count=true`"));
+            return error(
+                400,
+                "Request_UnsupportedQuery",
+                "Unsupported Query. The OData cast requires the ConsistencyLevel header set to eventual and $count=true.",
+            );
+        }
+        if ["group.list", "roleDefinitions.list"].contains(&op.id.as_str())
+            && !q.iter().any(|(k, v)| k == "$filter" && v.starts_with("displayName eq '"))
+        {
+            // remediate lists these only to find one by display name (group-list,
+            // rbacapplication-list-roledefinitions: `$filter` on `displayName` with `eq`).
+            return bad(format!("{} without `$filter=displayName eq '…'`", op.id));
+        }
         let filter = match q.iter().find(|(k, _)| k == "$filter") {
             Some((_, f)) => match parse_filter(f) {
                 Ok(f) => {
@@ -1322,6 +1392,9 @@ impl Shared {
             let n = self.cfg.page_size.max(1);
             let slice: Vec<Value> = items.iter().skip(skip).take(n).cloned().collect();
             let mut out = json!({"@odata.context": format!("{}/v1.0/$metadata", self.base), "value": slice});
+            if q.iter().any(|(k, v)| k == "$count" && v == "true") {
+                out["@odata.count"] = json!(items.len());
+            }
             if skip + n < items.len() {
                 let rest: Vec<String> = query
                     .unwrap_or("")
@@ -1333,7 +1406,8 @@ impl Shared {
                 if !q.is_empty() {
                     q.push('&');
                 }
-                out["@odata.nextLink"] = json!(format!("{}/v1.0{raw}?{q}$skiptoken={}", self.base, skip + n));
+                let host = if self.cfg.canonical_next_links { self.cfg.cloud.graph() } else { self.base.as_str() };
+                out["@odata.nextLink"] = json!(format!("{host}/v1.0{raw}?{q}$skiptoken={}", skip + n));
             }
             Out::json(200, out)
         };
@@ -1522,11 +1596,10 @@ impl Shared {
                 let g = st.groups.get_mut(&gid).expect("group");
                 if op.id == "group.members.add" {
                     if !g.members.insert(uid) {
-                        return error(
-                            400,
-                            "Request_BadRequest",
+                        let text = self.cfg.duplicate_member_message.as_deref().unwrap_or(
                             "One or more added object references already exist for the following modified properties: 'members'.",
                         );
+                        return error(400, "Request_BadRequest", text);
                     }
                 } else if !g.members.remove(&uid) {
                     return not_found();
@@ -1603,12 +1676,35 @@ impl Shared {
                     b["principalId"].as_str().unwrap_or("").to_string(),
                     b["roleDefinitionId"].as_str().unwrap_or("").to_string(),
                 );
-                let dir = b["directoryScopeId"].as_str().map(str::to_string);
+                let (dir, app) =
+                    (b["directoryScopeId"].as_str().map(str::to_string), b["appScopeId"].as_str().map(str::to_string));
+                if dir.is_none() == app.is_none() {
+                    // "Either directoryScopeId or appScopeId is required"
+                    // (rbacapplication-post-roleeligibilityschedulerequests).
+                    drop(st);
+                    return bad("give exactly one of directoryScopeId and appScopeId".into());
+                }
+                // An app-scoped eligibility has no directory scope, and the reverse.
+                let same = |e: &Assignment| {
+                    e.principal == principal
+                        && e.role == role
+                        && match &app {
+                            Some(a) => e.app_scope.as_ref() == Some(a),
+                            None => e.dir_scope == dir && e.app_scope.is_none(),
+                        }
+                };
+                if let Some(start) = b["scheduleInfo"]["startDateTime"].as_str()
+                    && start.split_once('.').is_some_and(|(_, frac)| frac.trim_end_matches('Z').len() > 7)
+                {
+                    // A .NET DateTimeOffset holds 7 fractional digits; the docs' examples
+                    // use whole seconds ("2022-04-10T00:00:00Z").
+                    drop(st);
+                    return bad(format!("startDateTime `{start}` has more than 7 fractional digits"));
+                }
                 match b["action"].as_str() {
                     Some("adminRemove") => {
                         let before = st.eligibilities.len();
-                        st.eligibilities
-                            .retain(|e| !(e.principal == principal && e.role == role && e.dir_scope == dir));
+                        st.eligibilities.retain(|e| !same(e));
                         if st.eligibilities.len() == before {
                             return error(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
                         }
@@ -1622,11 +1718,7 @@ impl Shared {
                             drop(st);
                             return bad("adminAssign without scheduleInfo".into());
                         }
-                        if st
-                            .eligibilities
-                            .iter()
-                            .any(|e| e.principal == principal && e.role == role && e.dir_scope == dir)
-                        {
+                        if st.eligibilities.iter().any(same) {
                             return error(400, "RoleAssignmentExists", "The Role assignment already exists.");
                         }
                         st.eligibilities.push(Assignment {
@@ -1634,7 +1726,7 @@ impl Shared {
                             principal: principal.clone(),
                             role: role.clone(),
                             dir_scope: dir,
-                            app_scope: None,
+                            app_scope: app,
                         });
                         Out::json(
                             201,
@@ -1717,7 +1809,19 @@ impl Shared {
             "conditionalAccess.policies.update" => {
                 let id = p("conditionalAccessPolicy-id");
                 let Some(pol) = st.policies.iter_mut().find(|x| x["id"] == json!(id)) else { return not_found() };
-                merge(pol, body.unwrap_or(Value::Null));
+                // The stricter reading of conditionalaccesspolicy-update: a condition set
+                // sent (`conditions.users`, `conditions.applications`...) replaces the stored
+                // one whole; properties outside `conditions` merge as usual.
+                let mut patch = body.unwrap_or(Value::Null);
+                if let (Some(sent), Some(stored)) = (
+                    patch.as_object_mut().and_then(|p| p.remove("conditions")),
+                    pol.as_object_mut().map(|p| p.entry("conditions").or_insert_with(|| json!({}))),
+                ) {
+                    for (k, v) in sent.as_object().cloned().unwrap_or_default() {
+                        stored[k.as_str()] = v;
+                    }
+                }
+                merge(pol, patch);
                 Out::empty(204)
             }
             "authenticationStrengthPolicies.list" => page(vec![

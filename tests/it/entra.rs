@@ -1863,6 +1863,10 @@ mod cli {
         let script = format!(
             r#"set -e
 eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secrets)"
+# Wait until the daemon serves the unlocked collection (a readiness poll, bounded).
+if command -v secret-tool >/dev/null; then
+  for _ in $(seq 50); do printf probe | secret-tool store --label=probe remediate-probe ready 2>/dev/null && break; sleep 0.1; done
+fi
 "{bin}" tenant add contoso --provider entra --tenant-id {tenant_id} --client-id {CLIENT} --graph-url {url} --login-url {url} --secret-stdin < "{secret}"
 "{bin}" -t contoso --yes -o json disable alice@contoso.com
 "#,

@@ -19,6 +19,10 @@ fn a_secret_stored_in_the_keyring_is_read_by_another_process() {
     let script = format!(
         r#"set -e
 eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secrets)"
+# Wait until the daemon serves the unlocked collection (a readiness poll, bounded).
+if command -v secret-tool >/dev/null; then
+  for _ in $(seq 50); do printf probe | secret-tool store --label=probe remediate-probe ready 2>/dev/null && break; sleep 0.1; done
+fi
 "{bin}" tenant add corp --provider ad --url ldaps://dc1.corp.example:636 --bind-dn 'CN=svc,DC=corp' --base-dn 'DC=corp' --secret-stdin < "{secret}"
 "{bin}" tenant show corp -o json
 "{bin}" tenant remove corp

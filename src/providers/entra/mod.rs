@@ -2001,6 +2001,7 @@ mod tests {
             app_scope: None,
             eligible: true,
             end: None,
+            activated: false,
         };
         let mut body = json!({});
         r.scope_into(&mut body);

@@ -1863,15 +1863,12 @@ mod cli {
         let script = format!(
             r#"set -e
 eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secrets)"
-# Wait until the daemon serves the unlocked collection (a readiness poll, bounded).
-if command -v secret-tool >/dev/null; then
-  for _ in $(seq 50); do printf probe | secret-tool store --label=probe remediate-probe ready 2>/dev/null && break; sleep 0.1; done
-fi
 "{bin}" tenant add contoso --provider entra --tenant-id {tenant_id} --client-id {CLIENT} --graph-url {url} --login-url {url} --secret-stdin < "{secret}"
-"{bin}" -t contoso --yes -o json disable alice@contoso.com
+"{bin}" -t contoso --yes -o json disable alice@contoso.com > "{out}"
 "#,
             bin = bin.display(),
-            secret = secret_file.display()
+            secret = secret_file.display(),
+            out = env.dir.path().join("batch.json").display(),
         );
         let mut cmd = std::process::Command::new("dbus-run-session");
         cmd.args(["--", "sh", "-c", &script]).env_clear().stdin(std::process::Stdio::null());
@@ -1882,7 +1879,11 @@ fi
         }
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "stdout: {}\nstderr: {}", stdout(&out), stderr(&out));
-        let doc: crate::support::BatchDoc = serde_json::from_slice(&out.stdout).unwrap();
+        // The document goes to a file: the keyring daemon may print its environment on the
+        // session's stdout.
+        let raw = std::fs::read_to_string(env.dir.path().join("batch.json")).unwrap();
+        let doc: crate::support::BatchDoc = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{e}: {raw}"));
+        assert!(!raw.contains(SECRET));
         assert_eq!(doc.task("alice@contoso.com", "disable").result().status, "successful");
         assert!(!l.emu.user(&alice).enabled, "acted with the secret from the keyring");
         assert!(!stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET));

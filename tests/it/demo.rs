@@ -362,20 +362,7 @@ fn a_corrupt_record_is_reported_and_other_batches_stay_readable() {
 #[test]
 fn users_synced_from_ad_get_a_hint_naming_the_ad_tenant() {
     let env = TestEnv::new();
-    let out = env.run(&[
-        "tenant",
-        "add",
-        "corp",
-        "--provider",
-        "ad",
-        "--url",
-        "ldaps://dc1.corp.example:636",
-        "--bind-dn",
-        "CN=svc",
-        "--base-dn",
-        "DC=corp",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    env.offline_ad("corp");
     let (_, b) = env.json_batch(&["-t", "demo", "reset-password", "carol@demo.test"]);
     let r = b.task("carol@demo.test", "reset-password").result();
     let hint = r.error.as_ref().unwrap().hint.as_deref().unwrap();

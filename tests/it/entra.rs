@@ -251,13 +251,7 @@ async fn reset_password_of_a_synced_user_fails_with_a_hint_and_sends_nothing() {
 async fn failed_revoke_after_reset_is_reported_not_hidden() {
     let (emu, p) = setup(CommonSettings::default()).await;
     emu.add_user("alice@contoso.com");
-    emu.inject(Fault {
-        method: Some("POST"),
-        path_contains: "revokeSignInSessions".into(),
-        status: 403,
-        retry_after: None,
-        times: 1,
-    });
+    emu.inject(Fault::on("POST", "revokeSignInSessions", 403));
     let e = act(&p, "alice@contoso.com", Action::ResetPassword, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Permission);
     assert!(e.message.contains("was reset") && e.message.contains("not revoked"), "{}", e.message);
@@ -759,13 +753,7 @@ async fn pim_that_cannot_be_read_is_skipped_and_said() {
     let id = emu.add_user("alice@contoso.com");
     emu.assign_role(&id, graph::EXCHANGE_ADMIN);
     emu.add_eligibility(&id, graph::SECURITY_ADMIN);
-    emu.inject(Fault {
-        method: Some("GET"),
-        path_contains: "roleEligibilityScheduleInstances".into(),
-        status: 403,
-        retry_after: None,
-        times: 1,
-    });
+    emu.inject(Fault::on("GET", "roleEligibilityScheduleInstances", 403));
     let out = act(&p, "alice@contoso.com", Action::RemoveRoles, &none()).await.unwrap();
     assert!(out.changed && emu.assignments(&id).is_empty());
     assert_eq!(emu.eligibilities(&id).len(), 1, "PIM untouched");
@@ -945,13 +933,7 @@ async fn a_missing_permission_is_named_in_the_hint() {
     let emu2 = Emulator::start(Config::default()).await;
     emu2.register_app(app(graph::LEAST_PRIVILEGE));
     emu2.add_user("admin@contoso.com");
-    emu2.inject(Fault {
-        method: Some("PATCH"),
-        path_contains: "/users/".into(),
-        status: 403,
-        retry_after: None,
-        times: 1,
-    });
+    emu2.inject(Fault::on("PATCH", "/users/", 403));
     let p2 = provider(&emu2, CommonSettings::default());
     let e = act(&p2, "admin@contoso.com", Action::Disable, &none()).await.unwrap_err();
     let hint = e.hint.unwrap();
@@ -978,13 +960,7 @@ async fn an_unknown_user_is_not_found_with_a_request_id() {
 async fn a_429_is_retried_after_its_retry_after() {
     let (emu, p) = setup(CommonSettings::default()).await;
     let id = emu.add_user("alice@contoso.com");
-    emu.inject(Fault {
-        method: Some("PATCH"),
-        path_contains: "/users/".into(),
-        status: 429,
-        retry_after: Some(1),
-        times: 1,
-    });
+    emu.inject(Fault::on("PATCH", "/users/", 429).retry_after(1));
     let t = Instant::now();
     let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
     assert!(out.changed && !emu.user(&id).enabled);
@@ -1006,13 +982,7 @@ async fn transient_5xx_is_retried_with_backoff() {
         drop(p);
         provider(&emu, groups_common(Some("restricted"), None, None))
     };
-    emu.inject(Fault {
-        method: Some("POST"),
-        path_contains: "/members/$ref".into(),
-        status: 503,
-        retry_after: None,
-        times: 2,
-    });
+    emu.inject(Fault::on("POST", "/members/$ref", 503).times(2));
     let out = act(&p, "alice@contoso.com", Action::Restrict, &none()).await.unwrap();
     // The retried add was ambiguous after the 5xx; Graph's final answer was a 204.
     assert!(out.changed && emu.is_member(&g, &id));
@@ -1028,24 +998,12 @@ async fn a_retry_budget_that_runs_out_is_throttled_and_nothing_is_claimed() {
     let tuning = Tuning { max_throttled: 2, ..quick() };
     let p =
         Entra::new(&profile(&emu, CommonSettings::default()), Credential::Secret(Secret::new(SECRET)), tuning).unwrap();
-    emu.inject(Fault {
-        method: Some("PATCH"),
-        path_contains: "/users/".into(),
-        status: 429,
-        retry_after: Some(0),
-        times: 3,
-    });
+    emu.inject(Fault::on("PATCH", "/users/", 429).retry_after(0).times(3));
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Throttled);
     assert!(emu.user(&id).enabled);
     assert_eq!(emu.writes().len(), 3, "first try + 2 retries");
-    emu.inject(Fault {
-        method: Some("PATCH"),
-        path_contains: "/users/".into(),
-        status: 503,
-        retry_after: None,
-        times: 10,
-    });
+    emu.inject(Fault::on("PATCH", "/users/", 503).times(10));
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient);
     assert!(emu.user(&id).enabled);
@@ -1198,13 +1156,7 @@ async fn an_already_member_400_with_another_message_is_no_change() {
 
     // Any other 400 for a user who is not in the group stays an error.
     let bob = emu.add_user("bob@contoso.com");
-    emu.inject(Fault {
-        method: Some("POST"),
-        path_contains: "/members/$ref".into(),
-        status: 400,
-        retry_after: None,
-        times: 1,
-    });
+    emu.inject(Fault::on("POST", "/members/$ref", 400));
     let e = act(&p, "bob@contoso.com", Action::Restrict, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidRequest, "{e:?}");
     assert!(!emu.is_member(&g, &bob));
@@ -1218,13 +1170,7 @@ async fn a_retry_after_on_503_is_honoured_beyond_the_backoff_cap() {
         let (emu, _) = setup(CommonSettings::default()).await;
         let p = provider_tuned(&emu, CommonSettings::default(), Tuning { batch_writes, ..quick() });
         let id = emu.add_user("alice@contoso.com");
-        emu.inject(Fault {
-            method: Some("PATCH"),
-            path_contains: "/users/".into(),
-            status: 503,
-            retry_after: Some(1),
-            times: 1,
-        });
+        emu.inject(Fault::on("PATCH", "/users/", 503).retry_after(1));
         let out = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap();
         assert!(out.changed && !emu.user(&id).enabled);
         let patches: Vec<_> = emu.writes().into_iter().filter(|w| w.method == "PATCH").collect();
@@ -1238,13 +1184,7 @@ async fn a_retry_after_on_503_is_honoured_beyond_the_backoff_cap() {
     let p =
         provider_tuned(&emu, CommonSettings::default(), Tuning { max_retry_after: Duration::from_secs(2), ..quick() });
     let id = emu.add_user("alice@contoso.com");
-    emu.inject(Fault {
-        method: Some("PATCH"),
-        path_contains: "/users/".into(),
-        status: 503,
-        retry_after: Some(3600),
-        times: 1,
-    });
+    emu.inject(Fault::on("PATCH", "/users/", 503).retry_after(3600));
     let t = Instant::now();
     let e = act(&p, "alice@contoso.com", Action::Disable, &none()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient);
@@ -1260,13 +1200,7 @@ async fn a_202_accepted_on_get_user_is_read_again() {
         let (emu, _) = setup(CommonSettings::default()).await;
         let p = provider_tuned(&emu, CommonSettings::default(), Tuning { batch_reads, ..quick() });
         let id = emu.add_user("alice@contoso.com");
-        emu.inject(Fault {
-            method: Some("GET"),
-            path_contains: "/users/".into(),
-            status: 202,
-            retry_after: Some(0),
-            times: 2,
-        });
+        emu.inject(Fault::on("GET", "/users/", 202).retry_after(0).times(2));
         let u = p.resolve("alice@contoso.com").await.unwrap();
         assert_eq!(u.id, id, "batch_reads={batch_reads}");
         let gets: Vec<u16> = emu.records().into_iter().filter(|r| r.method == "GET").map(|r| r.status).collect();
@@ -1278,13 +1212,7 @@ async fn a_202_accepted_on_get_user_is_read_again() {
     let (emu, _) = setup(CommonSettings::default()).await;
     let p = provider_tuned(&emu, CommonSettings::default(), Tuning { max_transient: 1, ..quick() });
     emu.add_user("alice@contoso.com");
-    emu.inject(Fault {
-        method: Some("GET"),
-        path_contains: "/users/".into(),
-        status: 202,
-        retry_after: None,
-        times: 5,
-    });
+    emu.inject(Fault::on("GET", "/users/", 202).times(5));
     let e = p.resolve("alice@contoso.com").await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient, "{e:?}");
     assert!(e.message.contains("202"), "{}", e.message);
@@ -1825,13 +1753,7 @@ mod cli {
         l.emu.add_member(&g1, &dan);
         l.emu.add_member(&g2, &dan);
         // The removal from the second group is refused; the first one happens.
-        l.emu.inject(crate::entra::Fault {
-            method: Some("DELETE"),
-            path_contains: format!("/groups/{g2}/members/"),
-            status: 403,
-            retry_after: None,
-            times: 10,
-        });
+        l.emu.inject(crate::entra::Fault::on("DELETE", format!("/groups/{g2}/members/"), 403).times(10));
         let env = env_for(&l.emu, &[]);
         let (code, doc) = env.json_batch(&["remove-groups", "dan@contoso.com"]);
         assert_ne!(code, 0);
@@ -2055,13 +1977,7 @@ eval "$(printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secret
     fn a_reset_whose_revocation_fails_still_delivers_the_password() {
         let l = live(Config::default(), graph::LEAST_PRIVILEGE);
         let id = l.emu.add_user("erin@contoso.com");
-        l.emu.inject(crate::entra::Fault {
-            method: Some("POST"),
-            path_contains: "/revokeSignInSessions".into(),
-            status: 403,
-            retry_after: None,
-            times: 10,
-        });
+        l.emu.inject(crate::entra::Fault::on("POST", "/revokeSignInSessions", 403).times(10));
         let env = env_for(&l.emu, &[]);
         let file = env.dir.path().join("passwords.csv");
         let out = env.run(&[

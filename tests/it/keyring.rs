@@ -75,20 +75,7 @@ fn without_a_keyring_the_error_names_the_env_variable_and_nothing_is_written() {
 fn the_env_variable_comes_before_the_keyring() {
     let mut env = TestEnv::new();
     env.set("REMEDIATE_SECRET_CORP", SECRET);
-    let out = env.run(&[
-        "tenant",
-        "add",
-        "corp",
-        "--provider",
-        "ad",
-        "--url",
-        "ldaps://dc1.corp.example:636",
-        "--bind-dn",
-        "CN=svc",
-        "--base-dn",
-        "DC=corp",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    env.offline_ad("corp");
     let out = env.run(&["tenant", "show", "corp", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["secret"], "environment (`REMEDIATE_SECRET_CORP`)");

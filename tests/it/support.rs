@@ -106,6 +106,24 @@ impl TestEnv {
         p
     }
 
+    /// Add an AD tenant whose DC is never contacted (for config, secret and hint tests).
+    pub fn offline_ad(&self, name: &str) {
+        let out = self.run(&[
+            "tenant",
+            "add",
+            name,
+            "--provider",
+            "ad",
+            "--url",
+            "ldaps://dc1.corp.example:636",
+            "--bind-dn",
+            "CN=svc",
+            "--base-dn",
+            "DC=corp",
+        ]);
+        assert!(out.status.success(), "tenant add: {}", stderr(&out));
+    }
+
     /// Add a sandbox tenant.
     pub fn sandbox(&self, name: &str, extra: &[&str]) {
         let mut args = vec!["tenant", "add", name, "--provider", "sandbox"];

@@ -187,6 +187,21 @@ pub struct Fault {
     pub times: usize,
 }
 
+impl Fault {
+    /// The next request matching `method` and `path_contains` answers `status` (once).
+    pub fn on(method: &'static str, path_contains: impl Into<String>, status: u16) -> Fault {
+        Fault { method: Some(method), path_contains: path_contains.into(), status, retry_after: None, times: 1 }
+    }
+
+    pub fn retry_after(self, seconds: u32) -> Fault {
+        Fault { retry_after: Some(seconds), ..self }
+    }
+
+    pub fn times(self, times: usize) -> Fault {
+        Fault { times, ..self }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StatsView {
     pub http_requests: u64,

@@ -709,27 +709,8 @@ fn split_path(raw: &str) -> Result<Vec<String>, String> {
     if let Some(rest) = raw.strip_prefix("/users(") {
         // Graph decodes the URL, then reads the OData key literal (quotes doubled).
         let rest = decode(rest);
-        let mut chars = rest.char_indices().peekable();
-        if chars.next().map(|(_, c)| c) != Some('\'') {
-            return Err("the `/users(…)` key form needs a quoted string".into());
-        }
-        let mut key = String::new();
-        let mut end = None;
-        while let Some((i, c)) = chars.next() {
-            if c == '\'' {
-                if chars.peek().map(|(_, c)| *c) == Some('\'') {
-                    key.push('\'');
-                    chars.next();
-                } else {
-                    end = Some(i + 1);
-                    break;
-                }
-            } else {
-                key.push(c);
-            }
-        }
-        let end = end.ok_or("unterminated key literal in `/users('…')`")?;
-        let after = &rest[end..];
+        let quoted = rest.strip_prefix('\'').ok_or("the `/users(…)` key form needs a quoted string")?;
+        let (key, after) = odata_literal(quoted).ok_or("unterminated key literal in `/users('…')`")?;
         let after = after.strip_prefix(')').ok_or("a single quote inside `/users('…')` is not doubled")?;
         let mut segs = vec!["users".to_string(), key];
         if !after.is_empty() {
@@ -765,6 +746,24 @@ fn split_query(q: Option<&str>) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The body of an OData string literal whose opening quote was consumed: the value with
+/// doubled quotes undone, and what follows the closing quote; `None` when unterminated.
+fn odata_literal(s: &str) -> Option<(String, &str)> {
+    let mut lit = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\'' {
+            lit.push(c);
+        } else if chars.peek().map(|(_, c)| *c) == Some('\'') {
+            lit.push('\'');
+            chars.next();
+        } else {
+            return Some((lit, &s[i + 1..]));
+        }
+    }
+    None
+}
+
 /// `prop eq 'literal' [and prop eq 'literal']...`, with OData quote escaping.
 fn parse_filter(f: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
@@ -778,25 +777,9 @@ fn parse_filter(f: &str) -> Result<Vec<(String, String)>, String> {
         rest = rest[name_end..]
             .strip_prefix(" eq '")
             .ok_or_else(|| format!("`{f}`: expected ` eq '…'` after `{name}`"))?;
-        let mut lit = String::new();
-        let mut chars = rest.char_indices().peekable();
-        let mut end = None;
-        while let Some((i, c)) = chars.next() {
-            if c == '\'' {
-                if chars.peek().map(|(_, c)| *c) == Some('\'') {
-                    lit.push('\'');
-                    chars.next();
-                } else {
-                    end = Some(i + 1);
-                    break;
-                }
-            } else {
-                lit.push(c);
-            }
-        }
-        let end = end.ok_or_else(|| format!("`{f}`: unterminated string literal"))?;
+        let (lit, after) = odata_literal(rest).ok_or_else(|| format!("`{f}`: unterminated string literal"))?;
         out.push((name.to_string(), lit));
-        rest = &rest[end..];
+        rest = after;
         if rest.is_empty() {
             return Ok(out);
         }
